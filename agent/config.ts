@@ -1,0 +1,329 @@
+/**
+ * The agent's whole configuration, read once at start from environment variables and `${cwd}/.env`.
+ * `readConfig` is pure: it never reads `process.env`, never logs and never throws; problems come back as
+ * `warnings` (each invalid value named once, with the default used) and `infos` (decisions worth one line).
+ * docs/configuration.md is the user-facing reference; helpers live in agent/config/.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isTraceKitUrl, resolveEndpoints } from './config/endpoint.js';
+import { headerValue, isUsableApiKey, maskApiKey, mergeHeaders, parseHeaders } from './config/headers.js';
+import { compileIgnorePaths } from './config/ignore-paths.js';
+import { applyKeyPolicy } from './config/key-policy.js';
+import { MAX_TIMER_MS, parseBoolean, parseKeyValueList, parsePositiveInteger, quote, splitList } from './config/parse.js';
+import { readSampler, type SamplerConfig } from './config/sampler.js';
+import { createLookup, type Env, type ReadFile } from './config/sources.js';
+
+export type { SamplerConfig, SamplerType } from './config/sampler.js';
+export { maskApiKey } from './config/headers.js';
+
+export type OtlpProtocol = 'http/protobuf' | 'http/json';
+
+export const KNOWN_INSTRUMENTATIONS = ['http', 'https', 'http-client', 'fetch', 'express', 'fastify'] as const;
+
+export interface AgentConfig {
+  /** TRACEKIT_ENABLED, else the inverse of OTEL_SDK_DISABLED; default true. */
+  readonly enabled: boolean;
+  /** TRACEKIT_API_KEY, else an `x-api-key` entry of OTEL_EXPORTER_OTLP_TRACES_HEADERS / OTEL_EXPORTER_OTLP_HEADERS. */
+  readonly apiKey: string | undefined;
+  /** The key in a printable form (`ctxio_****`); undefined without a key. */
+  readonly maskedApiKey: string | undefined;
+  readonly serviceName: string;
+  readonly serviceVersion: string | undefined;
+  readonly environment: string | undefined;
+  /** OTEL_RESOURCE_ATTRIBUTES, percent-decoded. */
+  readonly resourceAttributes: Readonly<Record<string, string>>;
+  readonly traces: {
+    /** Where spans go; undefined when nothing may be sent (no key for TraceKit, or the key over plain http). */
+    readonly url: string | undefined;
+    /** OTEL_EXPORTER_OTLP_HEADERS, OTEL_EXPORTER_OTLP_TRACES_HEADERS, then `X-API-Key` when a key is set. */
+    readonly headers: Readonly<Record<string, string>>;
+    readonly protocol: OtlpProtocol;
+  };
+  /** Same rules as `traces.url`, for `/v1/metrics`. */
+  readonly metricsUrl: string | undefined;
+  /** OTEL_EXPORTER_OTLP_HEADERS, OTEL_EXPORTER_OTLP_METRICS_HEADERS, then `X-API-Key` when a key is set. */
+  readonly metricsHeaders: Readonly<Record<string, string>>;
+  /** Code-monitoring API base URL, no trailing slash; undefined without a usable API key. */
+  readonly baseUrl: string | undefined;
+  /** The traces endpoint is `tracekit.dev` or a subdomain of it (whether or not anything is sent there). */
+  readonly endpointIsTraceKit: boolean;
+  readonly sampler: SamplerConfig;
+  /** `host:port` or `host` (lower-cased) → peer.service. */
+  readonly serviceNameMappings: ReadonlyMap<string, string>;
+  /** TRACEKIT_AUTO_INSTRUMENT_HTTP_CLIENT; when false, `http-client` and `fetch` are in `disabledInstrumentations` too. */
+  readonly autoInstrumentHttpClient: boolean;
+  readonly ignorePaths: readonly string[];
+  /** True for a request path (a query string is allowed and ignored) that matches one of `ignorePaths`. */
+  readonly isIgnoredPath: (path: string) => boolean;
+  /** Lower-cased names out of KNOWN_INSTRUMENTATIONS. */
+  readonly disabledInstrumentations: ReadonlySet<string>;
+  readonly debug: boolean;
+  readonly localUi: { readonly enabled: boolean; readonly url: string; readonly probeIntervalMs: number };
+  readonly export: {
+    readonly scheduleDelayMs: number;
+    readonly maxQueueSize: number;
+    readonly maxExportBatchSize: number;
+    readonly exportTimeoutMs: number;
+  };
+}
+
+export interface ReadConfigOptions {
+  /** Directory holding the app's `package.json` (default service name) and `.env`. */
+  cwd: string;
+  /** Reads a UTF-8 file, undefined when it does not exist (other failures may throw). Tests inject it. */
+  readFile?: ReadFile;
+}
+
+export interface ReadConfigResult {
+  config: AgentConfig;
+  warnings: string[];
+  infos: string[];
+}
+
+const DEFAULT_SERVICE_NAME = 'node-app';
+const DEFAULT_LOCAL_UI_URL = 'http://localhost:9999';
+const BOOLEAN_WORDS = 'true/false, 1/0, yes/no, on/off';
+
+function readFileFromDisk(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  // Map and Set stay as they are: freezing does not stop `set`/`add`; their Readonly types guard them.
+  if (value !== null && typeof value === 'object' && !(value instanceof Map) && !(value instanceof Set)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+export function readConfig(env: Env, opts: ReadConfigOptions): ReadConfigResult {
+  try {
+    return readConfigOrThrow(env, opts);
+  } catch (err) {
+    // Nothing above is expected to throw; if something does (an exotic env object), the app must still start.
+    const { config } = readConfigOrThrow({ TRACEKIT_ENABLED: 'false' }, { cwd: opts.cwd, readFile: () => undefined });
+    const reason = err instanceof Error ? err.message : String(err);
+    return { config, warnings: [`the configuration could not be read (${reason}); the agent is disabled`], infos: [] };
+  }
+}
+
+function readConfigOrThrow(env: Env, opts: ReadConfigOptions): ReadConfigResult {
+  const readFile = opts.readFile ?? readFileFromDisk;
+  const warnings: string[] = [];
+  const infos: string[] = [];
+  const warn = (message: string): void => {
+    warnings.push(message);
+  };
+  const { get, dotenvPath, usedFromDotenv } = createLookup(env, opts.cwd, readFile, warn);
+
+  // ---- API key first, so that every message after this point can be scrubbed of it ----
+  const genericHeaders = parseHeaders('OTEL_EXPORTER_OTLP_HEADERS', get('OTEL_EXPORTER_OTLP_HEADERS'), warn);
+  const tracesHeaders = parseHeaders('OTEL_EXPORTER_OTLP_TRACES_HEADERS', get('OTEL_EXPORTER_OTLP_TRACES_HEADERS'), warn);
+  const metricsHeaders = parseHeaders('OTEL_EXPORTER_OTLP_METRICS_HEADERS', get('OTEL_EXPORTER_OTLP_METRICS_HEADERS'), warn);
+  const keyCandidates: Array<[string, string | undefined]> = [
+    ['TRACEKIT_API_KEY', get('TRACEKIT_API_KEY')],
+    ['OTEL_EXPORTER_OTLP_TRACES_HEADERS', headerValue(tracesHeaders, 'x-api-key')],
+    ['OTEL_EXPORTER_OTLP_HEADERS', headerValue(genericHeaders, 'x-api-key')],
+    ['OTEL_EXPORTER_OTLP_METRICS_HEADERS', headerValue(metricsHeaders, 'x-api-key')],
+  ];
+  const secrets = keyCandidates
+    .flatMap(([, v]) => (v === undefined ? [] : [v, JSON.stringify(v).slice(1, -1)]))
+    .sort((a, b) => b.length - a.length);
+  const scrub = (text: string): string => {
+    let out = text;
+    for (const s of secrets) if (out.includes(s)) out = out.split(s).join(maskApiKey(s));
+    return out;
+  };
+  const show = (value: string): string => quote(scrub(value));
+
+  const [keySource, candidate] = keyCandidates.slice(0, 3).find(([, v]) => v !== undefined) ?? [undefined, undefined];
+  let apiKey = candidate;
+  if (apiKey !== undefined && !isUsableApiKey(apiKey)) {
+    warn(`${keySource} holds an API key with spaces or characters not allowed in an HTTP header; ignoring it (running without an API key)`);
+    apiKey = undefined;
+  }
+  const maskedApiKey = apiKey === undefined ? undefined : maskApiKey(apiKey);
+
+  // ---- typed readers: one warning per invalid value, naming the default ----
+  const bool = (name: string, fallback: boolean): boolean => {
+    const v = get(name);
+    if (v === undefined) return fallback;
+    const parsed = parseBoolean(v);
+    if (parsed !== undefined) return parsed;
+    warn(`${name}=${show(v)} is not a boolean (${BOOLEAN_WORDS}); using the default ${fallback}`);
+    return fallback;
+  };
+  const int = (name: string, fallback: number, max: number = MAX_TIMER_MS): number => {
+    const v = get(name);
+    if (v === undefined) return fallback;
+    const parsed = parsePositiveInteger(v, max);
+    if (parsed !== undefined) return parsed;
+    warn(`${name}=${show(v)} is not a whole number from 1 to ${max}; using the default ${fallback}`);
+    return fallback;
+  };
+
+  let enabled = true;
+  if (get('TRACEKIT_ENABLED') !== undefined) {
+    enabled = bool('TRACEKIT_ENABLED', true);
+    if (!enabled) infos.push('disabled by TRACEKIT_ENABLED=false');
+  } else if (get('OTEL_SDK_DISABLED') !== undefined) {
+    enabled = !bool('OTEL_SDK_DISABLED', false);
+    if (!enabled) infos.push('disabled by OTEL_SDK_DISABLED=true');
+  }
+
+  // ---- resource ----
+  const resourceAttributes: Record<string, string> = {};
+  const rawResource = get('OTEL_RESOURCE_ATTRIBUTES');
+  if (rawResource !== undefined) {
+    const list = parseKeyValueList(rawResource, { percentDecode: true, splitAtFirstEquals: false, allowEmptyValue: true });
+    for (const bad of list.invalid) warn(`OTEL_RESOURCE_ATTRIBUTES entry ${show(bad.entry)} is invalid (${bad.reason}); skipping it`);
+    for (const [k, v] of list.entries) resourceAttributes[k] = v;
+  }
+  const attr = (key: string): string | undefined => {
+    const v = Object.prototype.hasOwnProperty.call(resourceAttributes, key) ? resourceAttributes[key]?.trim() : undefined;
+    return v === '' ? undefined : v;
+  };
+  let packageJson: Record<string, unknown> | undefined;
+  const fromPackageJson = (field: 'name' | 'version'): string | undefined => {
+    if (packageJson === undefined) {
+      packageJson = {};
+      try {
+        const text = readFile(join(opts.cwd, 'package.json'));
+        const parsed: unknown = text === undefined ? undefined : JSON.parse(text);
+        if (parsed !== null && typeof parsed === 'object') packageJson = parsed as Record<string, unknown>;
+      } catch {
+        // A broken package.json only costs the default service name; the app will report it itself.
+      }
+    }
+    const v = packageJson[field];
+    return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
+  };
+
+  const explicitName = get('TRACEKIT_SERVICE_NAME') ?? get('OTEL_SERVICE_NAME') ?? attr('service.name');
+  const packageName = explicitName === undefined ? fromPackageJson('name') : undefined;
+  const serviceName = explicitName ?? packageName ?? DEFAULT_SERVICE_NAME;
+  // package.json's version describes the service only when its name does too (a monorepo root's would not).
+  const serviceVersion =
+    get('TRACEKIT_SERVICE_VERSION') ?? attr('service.version') ?? (packageName !== undefined ? fromPackageJson('version') : undefined);
+  const environment =
+    get('TRACEKIT_ENVIRONMENT') ?? attr('deployment.environment.name') ?? attr('deployment.environment') ?? get('ENV') ?? get('NODE_ENV');
+
+  // ---- export: protocol, endpoints, the API-key rules ----
+  let protocol: OtlpProtocol = 'http/protobuf';
+  const protocolVar = ['TRACEKIT_PROTOCOL', 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL'].find(
+    (n) => get(n) !== undefined,
+  );
+  if (protocolVar !== undefined) {
+    const v = get(protocolVar) ?? '';
+    const lower = v.toLowerCase();
+    if (lower === 'http/protobuf' || lower === 'http/json') protocol = lower;
+    else if (lower === 'grpc') warn(`${protocolVar}=${show(v)}: grpc is not supported; using the default http/protobuf`);
+    else warn(`${protocolVar}=${show(v)} is not http/protobuf or http/json; using the default http/protobuf`);
+  }
+
+  const endpoints = resolveEndpoints(get, warn, show);
+  const policy = applyKeyPolicy({ endpoints, apiKey, maskedApiKey, allowInsecureHttp: bool('TRACEKIT_ALLOW_INSECURE_HTTP', false) });
+  // Disabled, nothing is sent at all: the start-up notices about where data goes would only mislead.
+  if (enabled) {
+    warnings.push(...policy.warnings);
+    infos.push(...policy.infos);
+  }
+
+  const sampler = readSampler(get, warn, show);
+
+  // ---- instrumentation ----
+  const serviceNameMappings = new Map<string, string>();
+  const rawMappings = get('TRACEKIT_SERVICE_NAME_MAPPINGS');
+  if (rawMappings !== undefined) {
+    const list = parseKeyValueList(rawMappings, { percentDecode: false, splitAtFirstEquals: true, allowEmptyValue: false });
+    for (const bad of list.invalid) {
+      warn(`TRACEKIT_SERVICE_NAME_MAPPINGS entry ${show(bad.entry)} is not host[:port]=service (${bad.reason}); skipping it`);
+    }
+    for (const [k, v] of list.entries) serviceNameMappings.set(k.toLowerCase(), v);
+  }
+
+  const autoInstrumentHttpClient = bool('TRACEKIT_AUTO_INSTRUMENT_HTTP_CLIENT', true);
+  const disabledInstrumentations = new Set<string>();
+  const unknown: string[] = [];
+  for (const n of splitList(get('TRACEKIT_DISABLED_INSTRUMENTATIONS') ?? '')) {
+    const lower = n.toLowerCase();
+    if ((KNOWN_INSTRUMENTATIONS as readonly string[]).includes(lower)) disabledInstrumentations.add(lower);
+    else unknown.push(n);
+  }
+  if (unknown.length > 0) {
+    warn(`TRACEKIT_DISABLED_INSTRUMENTATIONS: unknown ${unknown.map(show).join(', ')} ignored; known names: ${KNOWN_INSTRUMENTATIONS.join(', ')}`);
+  }
+  if (!autoInstrumentHttpClient) {
+    disabledInstrumentations.add('http-client');
+    disabledInstrumentations.add('fetch');
+  }
+
+  const ignorePaths = splitList(get('TRACEKIT_IGNORE_PATHS') ?? '');
+  const debug = bool('TRACEKIT_DEBUG', false);
+
+  // ---- Local UI (tracekit-protocol.md §5) ----
+  const development = get('ENV')?.toLowerCase() === 'development' || get('NODE_ENV')?.toLowerCase() === 'development';
+  let localUiEnabled = development;
+  const rawLocalUi = get('TRACEKIT_LOCAL_UI');
+  if (rawLocalUi !== undefined) {
+    const parsed = parseBoolean(rawLocalUi);
+    if (parsed !== undefined) localUiEnabled = parsed;
+    else warn(`TRACEKIT_LOCAL_UI=${show(rawLocalUi)} is not a boolean (${BOOLEAN_WORDS}); using the default (on only when ENV or NODE_ENV is development, here ${development})`);
+  }
+  let localUiUrl = DEFAULT_LOCAL_UI_URL;
+  const rawLocalUiUrl = get('TRACEKIT_LOCAL_UI_URL');
+  if (rawLocalUiUrl !== undefined) {
+    if (/^https?:\/\/[^/?#]/i.test(rawLocalUiUrl) && URL.canParse(rawLocalUiUrl)) localUiUrl = rawLocalUiUrl.replace(/\/+$/, '');
+    else warn(`TRACEKIT_LOCAL_UI_URL=${show(rawLocalUiUrl)} is not an http:// or https:// URL; using the default ${DEFAULT_LOCAL_UI_URL}`);
+  }
+  const probeIntervalMs = int('TRACEKIT_LOCAL_UI_PROBE_INTERVAL_MS', 30_000);
+
+  // ---- batching (the OTel BatchSpanProcessor variables) ----
+  const scheduleDelayMs = int('OTEL_BSP_SCHEDULE_DELAY', 1000);
+  const maxQueueSize = int('OTEL_BSP_MAX_QUEUE_SIZE', 2048, 1_000_000);
+  let maxExportBatchSize = int('OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 512, 1_000_000);
+  const exportTimeoutMs = int('OTEL_BSP_EXPORT_TIMEOUT', 10_000);
+  if (maxExportBatchSize > maxQueueSize) {
+    // The OTel SDK's rule too: a batch can never be larger than the queue. Only a value the user set is worth a warning.
+    if (get('OTEL_BSP_MAX_EXPORT_BATCH_SIZE') !== undefined) {
+      warn(`OTEL_BSP_MAX_EXPORT_BATCH_SIZE=${maxExportBatchSize} is larger than OTEL_BSP_MAX_QUEUE_SIZE=${maxQueueSize}; using ${maxQueueSize}`);
+    }
+    maxExportBatchSize = maxQueueSize;
+  }
+
+  if (usedFromDotenv.size > 0) {
+    infos.push(`read ${[...usedFromDotenv].sort().join(', ')} from ${dotenvPath} (the environment takes precedence over it)`);
+  }
+
+  const config: AgentConfig = deepFreeze({
+    enabled,
+    apiKey,
+    maskedApiKey,
+    serviceName,
+    serviceVersion,
+    environment,
+    resourceAttributes,
+    traces: { url: policy.traces, headers: mergeHeaders(genericHeaders, tracesHeaders, apiKey), protocol },
+    metricsUrl: policy.metrics,
+    metricsHeaders: mergeHeaders(genericHeaders, metricsHeaders, apiKey),
+    baseUrl: policy.base,
+    endpointIsTraceKit: isTraceKitUrl(endpoints.traces),
+    sampler,
+    serviceNameMappings,
+    autoInstrumentHttpClient,
+    ignorePaths,
+    isIgnoredPath: compileIgnorePaths(ignorePaths),
+    disabledInstrumentations,
+    debug,
+    localUi: { enabled: localUiEnabled, url: localUiUrl, probeIntervalMs },
+    export: { scheduleDelayMs, maxQueueSize, maxExportBatchSize, exportTimeoutMs },
+  });
+  return { config, warnings: warnings.map(scrub), infos: infos.map(scrub) };
+}

@@ -1,0 +1,156 @@
+/**
+ * Endpoint resolution (tracekit-protocol.md §1 for TRACEKIT_ENDPOINT, the OTel exporter spec for the
+ * OTEL_EXPORTER_OTLP_* variables) and the host checks behind the API-key rules.
+ */
+export const DEFAULT_ENDPOINT = 'app.tracekit.dev';
+
+export type Signal = 'traces' | 'metrics';
+
+export interface EndpointUrls {
+  traces: string;
+  metrics: string;
+  /** Code-monitoring base URL, no trailing slash. */
+  base: string;
+}
+
+const HAS_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+const SIGNAL_PATH = /\/v1\/(?:traces|metrics)/;
+
+function parseHttpUrl(text: string): URL | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return undefined;
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') return undefined;
+  return url;
+}
+
+/** scheme://[user[:pass]@]host[:port] — `URL.origin` would drop the credentials the user wrote. */
+function prefixOf(url: URL): string {
+  const auth = url.username !== '' ? `${url.username}${url.password !== '' ? `:${url.password}` : ''}@` : '';
+  return `${url.protocol}//${auth}${url.host}`;
+}
+
+/**
+ * §1 table. No scheme → `https://`; no path → append the signal path; a path holding `/v1/traces`,
+ * `/v1/metrics` (or the `/api/v1/…` forms) → scheme://host[:port] plus the signal path; any other path is
+ * kept and the signal path appended. The base URL is the same with an empty signal path.
+ */
+export function resolveTraceKitEndpoint(endpoint: string): EndpointUrls | undefined {
+  const url = parseHttpUrl(HAS_SCHEME.test(endpoint) ? endpoint : `https://${endpoint}`);
+  if (url === undefined) return undefined;
+  const prefix = prefixOf(url);
+  const path = url.pathname.replace(/\/+$/, '');
+  const root = SIGNAL_PATH.test(path) ? prefix : prefix + path;
+  return {
+    traces: `${root}/v1/traces${url.search}`,
+    metrics: `${root}/v1/metrics${url.search}`,
+    base: root,
+  };
+}
+
+/** OTEL_EXPORTER_OTLP_ENDPOINT: the OTel spec appends `v1/<signal>` to whatever path is there. */
+export function appendSignalPath(endpoint: string, signal: Signal): string {
+  return `${endpoint.endsWith('/') ? endpoint : `${endpoint}/`}v1/${signal}`;
+}
+
+/** The OTel spec requires a full URL in the OTEL_EXPORTER_OTLP_* endpoint variables. */
+export function isFullHttpUrl(text: string): boolean {
+  return /^https?:\/\//i.test(text) && parseHttpUrl(text) !== undefined;
+}
+
+type Lookup = (name: string) => string | undefined;
+type Warn = (message: string) => void;
+/** Quotes a configured value for a message (and scrubs secrets from it). */
+type Show = (value: string) => string;
+
+/**
+ * Traces: TRACEKIT_ENDPOINT (§1 table) → OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (as-is) →
+ * OTEL_EXPORTER_OTLP_ENDPOINT (+ /v1/traces) → the default. Metrics: the same with METRICS.
+ * Base URL: TRACEKIT_ENDPOINT → OTEL_EXPORTER_OTLP_ENDPOINT → the default, both through the §1 base rule;
+ * a signal-specific variable names one signal's URL and says nothing about where the API lives.
+ * An invalid variable is warned about once and replaced by the default, never by the next variable.
+ */
+export function resolveEndpoints(get: Lookup, warn: Warn, show: Show): EndpointUrls {
+  const fallback = resolveTraceKitEndpoint(DEFAULT_ENDPOINT) as EndpointUrls;
+
+  const tracekit = get('TRACEKIT_ENDPOINT');
+  if (tracekit !== undefined) {
+    const resolved = resolveTraceKitEndpoint(tracekit);
+    if (resolved !== undefined) return resolved;
+    warn(`TRACEKIT_ENDPOINT=${show(redactUrlText(tracekit))} is not a valid http(s) endpoint; using the default ${DEFAULT_ENDPOINT}`);
+    return fallback;
+  }
+
+  const otlpValid = (name: string): string | undefined => {
+    const value = get(name);
+    if (value === undefined) return undefined;
+    if (isFullHttpUrl(value)) return value;
+    warn(`${name}=${show(redactUrlText(value))} is not a full http:// or https:// URL; using the default ${DEFAULT_ENDPOINT}`);
+    return '';
+  };
+  // '' marks "set but invalid": that signal falls back to the default instead of the next variable.
+  const generic = otlpValid('OTEL_EXPORTER_OTLP_ENDPOINT');
+  const traces = otlpValid('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+  const metrics = otlpValid('OTEL_EXPORTER_OTLP_METRICS_ENDPOINT');
+
+  const pick = (specific: string | undefined, signal: Signal): string => {
+    if (specific !== undefined) return specific === '' ? fallback[signal] : specific;
+    if (generic !== undefined) return generic === '' ? fallback[signal] : appendSignalPath(generic, signal);
+    return fallback[signal];
+  };
+  const base = generic !== undefined && generic !== '' ? resolveTraceKitEndpoint(generic)?.base : undefined;
+  return { traces: pick(traces, 'traces'), metrics: pick(metrics, 'metrics'), base: base ?? fallback.base };
+}
+
+function hostnameOf(url: string): string | undefined {
+  try {
+    // WHATWG URL keeps IPv6 brackets in `hostname` and a trailing root dot; neither matters for the checks.
+    return new URL(url).hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  } catch {
+    return undefined;
+  }
+}
+
+/** `*.tracekit.dev` or `tracekit.dev` itself. */
+export function isTraceKitUrl(url: string): boolean {
+  const host = hostnameOf(url);
+  return host !== undefined && (host === 'tracekit.dev' || host.endsWith('.tracekit.dev'));
+}
+
+/**
+ * Loopback by name or address. `new URL` already rewrote `127.1`, `0x7f000001` and `2130706433` to
+ * `127.0.0.1` and `::ffff:127.0.0.1` to `::ffff:7f00:1`, so the literal forms below are enough.
+ */
+export function isLoopbackUrl(url: string): boolean {
+  const host = hostnameOf(url);
+  if (host === undefined) return false;
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    host === '::1' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) ||
+    /^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(host)
+  );
+}
+
+export function isPlainHttpUrl(url: string): boolean {
+  return url.slice(0, 7).toLowerCase() === 'http://';
+}
+
+/** scheme://host[:port], for messages: drops credentials, path and query that may carry tokens. */
+export function originForMessage(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}`;
+  } catch {
+    return '<invalid URL>';
+  }
+}
+
+/** A configured value echoed in a warning without any `user:password@` part. */
+function redactUrlText(text: string): string {
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/@?#]*@/i, (_m, scheme: string | undefined) => `${scheme ?? ''}****@`);
+}

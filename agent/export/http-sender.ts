@@ -1,0 +1,158 @@
+/**
+ * POSTs export bodies with the OTLP/HTTP retry rules: 429, 502, 503, 504 and network errors are retried with
+ * jittered exponential backoff (honouring Retry-After) until a deadline; every other status is final.
+ *
+ * The agent's own calls must never be traced (protocol doc §6): we hold `http.request` / `https.request` as they
+ * were when this module loaded, before the http client instrumentation wraps them, and run every call with
+ * tracing suppressed so no other instrumentation (OTel's net/dns, say) sees it either.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import { context } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
+
+const originalHttpRequest = http.request;
+const originalHttpsRequest = https.request;
+
+const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+const INITIAL_BACKOFF_MS = 1000;
+const MAX_BACKOFF_MS = 5000;
+const MAX_RESPONSE_BYTES = 64 * 1024;
+
+export interface SendTarget {
+  readonly url: URL;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly agent: http.Agent;
+}
+
+export interface SendResult {
+  ok: boolean;
+  status: number | undefined;
+  retryable: boolean;
+  retryAfterMs: number | undefined;
+  error: Error | undefined;
+  attempts: number;
+}
+
+export function createTarget(url: string, headers: Readonly<Record<string, string>>): SendTarget {
+  const parsed = new URL(url);
+  const agentOptions = { keepAlive: true, maxSockets: 4, maxFreeSockets: 2, timeout: 30_000 };
+  const agent = parsed.protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+  return { url: parsed, headers, agent };
+}
+
+/** One POST; resolves (never rejects) with what happened. */
+export function postOnce(target: SendTarget, body: Uint8Array | string, contentType: string, timeoutMs: number): Promise<SendResult> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const finish = (result: Omit<SendResult, 'attempts'>) => {
+      if (settled) return;
+      settled = true;
+      resolve({ ...result, attempts: 1 });
+    };
+    const fail = (error: Error) => finish({ ok: false, status: undefined, retryable: true, retryAfterMs: undefined, error });
+    try {
+      const url = target.url;
+      const request = url.protocol === 'https:' ? originalHttpsRequest : originalHttpRequest;
+      const payload = typeof body === 'string' ? Buffer.from(body) : body;
+      context.with(suppressTracing(context.active()), () => {
+        const req = request(url, {
+          method: 'POST',
+          agent: target.agent,
+          headers: { ...target.headers, 'Content-Type': contentType, 'Content-Length': String(payload.byteLength) },
+        }, (res) => {
+          let received = 0;
+          res.on('data', (chunk: Buffer) => {
+            received += chunk.length;
+            if (received > MAX_RESPONSE_BYTES) res.destroy();
+          });
+          res.on('error', () => undefined);
+          res.on('close', () => {
+            const status = res.statusCode ?? 0;
+            finish({
+              ok: status >= 200 && status < 300,
+              status,
+              retryable: RETRYABLE_STATUS.has(status),
+              retryAfterMs: parseRetryAfter(res.headers['retry-after']),
+              error: undefined,
+            });
+          });
+        });
+        req.setTimeout(timeoutMs, () => req.destroy(new Error(`timed out after ${timeoutMs} ms`)));
+        req.on('error', fail);
+        // Export traffic must never keep the host process alive; shutdown flushes hold a timer instead.
+        req.on('socket', (socket) => socket.unref());
+        req.end(payload);
+      });
+    } catch (error) {
+      fail(error instanceof Error ? error : new Error(String(error)));
+    }
+  });
+}
+
+/** Retries per the OTLP spec until `deadline` (epoch ms). */
+export async function postWithRetry(
+  target: SendTarget,
+  body: Uint8Array | string,
+  contentType: string,
+  deadline: number,
+  requestTimeoutMs: number,
+): Promise<SendResult> {
+  let backoff = INITIAL_BACKOFF_MS;
+  let attempts = 0;
+  for (;;) {
+    const remaining = deadline - Date.now();
+    const result = await postOnce(target, body, contentType, Math.max(1, Math.min(requestTimeoutMs, remaining)));
+    attempts++;
+    result.attempts = attempts;
+    if (result.ok || !result.retryable) return result;
+    const jittered = backoff * (0.8 + Math.random() * 0.4);
+    const wait = result.retryAfterMs !== undefined ? result.retryAfterMs : jittered;
+    if (Date.now() + wait >= deadline) return result;
+    await sleep(wait);
+    backoff = Math.min(backoff * 1.5, MAX_BACKOFF_MS);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** Retry-After is either delay-seconds or an HTTP-date (RFC 9110 §10.2.3). */
+export function parseRetryAfter(value: string | string[] | undefined): number | undefined {
+  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - Date.now());
+}
+
+/** A short GET for health probes (Local UI): resolves with the status, or undefined when nothing answered. */
+export function probe(url: URL, timeoutMs: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const finish = (status: number | undefined) => {
+      if (settled) return;
+      settled = true;
+      resolve(status);
+    };
+    try {
+      const request = url.protocol === 'https:' ? originalHttpsRequest : originalHttpRequest;
+      context.with(suppressTracing(context.active()), () => {
+        const req = request(url, { method: 'GET', agent: false }, (res) => {
+          res.resume();
+          res.on('error', () => undefined);
+          finish(res.statusCode);
+        });
+        req.setTimeout(timeoutMs, () => req.destroy());
+        req.on('error', () => finish(undefined));
+        req.on('close', () => finish(undefined));
+        req.on('socket', (socket) => socket.unref());
+        req.end();
+      });
+    } catch {
+      finish(undefined);
+    }
+  });
+}

@@ -1,0 +1,60 @@
+/**
+ * Finds the TraceKit Local UI (development only) and keeps looking: a probe at start that never delays it, then
+ * one every 30 s, so a UI started after the app is found, and one that stops is dropped (protocol doc §5, §6).
+ */
+import { probe } from './export/http-sender.js';
+import { debug, info } from './log.js';
+
+const PROBE_TIMEOUT_MS = 500;
+
+export class LocalUiDetector {
+  private timer: NodeJS.Timeout | undefined = undefined;
+  private present = false;
+  private probing = false;
+  readonly healthUrl: URL;
+  readonly tracesUrl: string;
+
+  constructor(
+    baseUrl: string,
+    private readonly intervalMs: number,
+    private readonly onChange: (present: boolean) => void,
+  ) {
+    const base = baseUrl.endsWith('/') ? baseUrl.slice(0, -1) : baseUrl;
+    this.healthUrl = new URL(`${base}/api/health`);
+    this.tracesUrl = `${base}/v1/traces`;
+  }
+
+  get isPresent(): boolean {
+    return this.present;
+  }
+
+  start(): void {
+    // setImmediate: the first probe starts after the app's own start-up code has run.
+    setImmediate(() => void this.check()).unref();
+    this.timer = setInterval(() => void this.check(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  async check(): Promise<boolean> {
+    if (this.probing) return this.present;
+    this.probing = true;
+    try {
+      const status = await probe(this.healthUrl, PROBE_TIMEOUT_MS);
+      const present = status === 200;
+      if (present !== this.present) {
+        this.present = present;
+        if (present) info(`Local UI found at ${this.healthUrl.origin}: spans are sent there too`);
+        else debug(`Local UI at ${this.healthUrl.origin} is gone`);
+        this.onChange(present);
+      }
+    } finally {
+      this.probing = false;
+    }
+    return this.present;
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * The agent's only way to talk: one line per message on stderr, prefixed so users can grep it.
+ * Warnings are keyed so that a repeated problem (a dead backend, a bad header) prints once, not per request.
+ */
+const PREFIX = '[tracekit]';
+const seen = new Set<string>();
+let debugEnabled = false;
+
+export function setDebug(on: boolean): void {
+  debugEnabled = on;
+}
+
+export function isDebug(): boolean {
+  return debugEnabled;
+}
+
+function write(level: string, message: string): void {
+  try {
+    process.stderr.write(`${PREFIX} ${level}${message}\n`);
+  } catch {
+    // stderr closed or broken: nothing sensible left to do, and the app must not notice.
+  }
+}
+
+export function warn(message: string): void {
+  write('warning: ', message);
+}
+
+/** Prints the first time `key` is seen; later calls with the same key are silent. */
+export function warnOnce(key: string, message: string): void {
+  if (seen.has(key)) return;
+  seen.add(key);
+  write('warning: ', message);
+}
+
+export function info(message: string): void {
+  write('', message);
+}
+
+export function debug(message: string | (() => string)): void {
+  if (!debugEnabled) return;
+  write('debug: ', typeof message === 'function' ? message() : message);
+}
+
+/** Lets a rate-limited warning fire again (e.g. after the backend recovered and failed anew). */
+export function forgetWarning(key: string): void {
+  seen.delete(key);
+}

@@ -1,0 +1,39 @@
+/**
+ * The bundled entry behind register.mjs / register.cjs: guards, then startAgent. Never throws: any failure is
+ * one line on stderr and the app runs untraced.
+ */
+import { isMainThread } from 'node:worker_threads';
+import { startAgent } from './start.js';
+import type { RunningAgent, StartOptions } from './start.js';
+
+const kAgent = Symbol.for('tracekit.agent');
+
+type GlobalWithAgent = typeof globalThis & { [kAgent]?: RunningAgent | null };
+
+export function register(options: StartOptions): void {
+  const g = globalThis as GlobalWithAgent;
+  // Loaded twice (--import and -r, or twice in NODE_OPTIONS): the first load wins, the rest do nothing.
+  if (g[kAgent] !== undefined) return;
+  g[kAgent] = null;
+  // Worker threads inherit --import; one agent per process (the main thread's) is enough.
+  if (!isMainThread) return;
+  try {
+    g[kAgent] = startAgent(options) ?? null;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    try {
+      process.stderr.write(`[tracekit] warning: the agent could not start (${message}); the app runs untraced\n`);
+    } catch {
+      // Nowhere left to report.
+    }
+  }
+}
+
+/**
+ * Packages that must be intercepted by the ESM loader hooks because an ESM app can load them without `require`.
+ * Empty today: Express, router and Fastify are CommonJS (their internal requires reach require-in-the-middle even
+ * from ESM apps), and http, https and fetch are instrumented through diagnostics channels and builtin patches.
+ */
+export function esmModules(): string[] {
+  return [];
+}

@@ -1,0 +1,175 @@
+/**
+ * Starts the agent: configuration → OpenTelemetry globals (context manager, propagator, tracer provider) →
+ * exporter → instrumentations → Local UI detection → shutdown hooks. Called once by register.mjs / register.cjs.
+ * Any failure here is caught by the caller: one line on stderr and the app runs untraced.
+ */
+import { context, propagation, trace } from '@opentelemetry/api';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { readConfig } from './config.js';
+import type { AgentConfig } from './config.js';
+import { BatchSpanProcessor } from './export/batch-processor.js';
+import { createTarget } from './export/http-sender.js';
+import { TraceExporter } from './export/trace-exporter.js';
+import type { Destination } from './export/trace-exporter.js';
+import { enabledInstrumentations } from './instrument/index.js';
+import type { AgentRuntime, Instrumentation } from './instrument/types.js';
+import { installLifecycle } from './lifecycle.js';
+import { LocalUiDetector } from './local-ui.js';
+import { debug, info, isDebug, setDebug, warn, warnOnce } from './log.js';
+import { ModuleHooks } from './module-hooks.js';
+import { buildResource } from './resource.js';
+import { AgentContextManager } from './trace/context-manager.js';
+import { createSampler, describeSampler } from './trace/sampler.js';
+import { AgentTracerProvider } from './trace/tracer.js';
+import type { TracerCore } from './trace/tracer.js';
+import type { InstrumentationScope } from './trace/types.js';
+import { AGENT_VERSION } from './version.js';
+
+export interface StartOptions {
+  /** How the agent was loaded, for the debug summary. */
+  entry: 'import' | 'require';
+  /** Module names the ESM loader hooks were asked to wrap (register.mjs decides; empty when none were needed). */
+  esmHooks?: string;
+}
+
+export interface RunningAgent {
+  readonly config: AgentConfig;
+  readonly processor: BatchSpanProcessor;
+  readonly exporter: TraceExporter;
+  readonly tracerProvider: AgentTracerProvider;
+  readonly instrumentations: readonly Instrumentation[];
+  shutdown(): Promise<void>;
+}
+
+export function startAgent(options: StartOptions): RunningAgent | undefined {
+  const { config, warnings, infos } = readConfig(process.env, { cwd: process.cwd() });
+  setDebug(config.debug);
+  for (const line of warnings) warn(line);
+  if (!config.enabled) return undefined;
+  for (const line of infos) info(line);
+
+  const contextManager = new AgentContextManager();
+  const propagator = new CompositePropagator({
+    propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+  });
+  const primary: Destination | undefined = config.traces.url === undefined ? undefined : {
+    name: new URL(config.traces.url).origin,
+    target: createTarget(config.traces.url, config.traces.headers),
+    format: config.traces.protocol,
+  };
+  const exporter = new TraceExporter(buildResource(config), primary, config.export.exportTimeoutMs);
+  const processor = new BatchSpanProcessor(config.export, (spans) => exporter.export(spans));
+  const core: TracerCore = { sampler: createSampler(config.sampler.type, config.sampler.ratio), sink: processor };
+  const tracerProvider = new AgentTracerProvider(core);
+
+  // Someone else's OpenTelemetry SDK already owns the globals: two agents would double every span.
+  if (!context.setGlobalContextManager(contextManager) || !trace.setGlobalTracerProvider(tracerProvider) ||
+      !propagation.setGlobalPropagator(propagator)) {
+    warn('another OpenTelemetry SDK is already registered in this process; the TraceKit agent stays off');
+    return undefined;
+  }
+
+  const scopes = new Map<string, InstrumentationScope>();
+  const disabled = new Set<string>();
+  const instrumentations: Instrumentation[] = [];
+  const hooks = new ModuleHooks((name, error) => warnOnce(`hook:${name}`, `could not instrument ${name}: ${describe(error)}`));
+  const runtime: AgentRuntime = {
+    config,
+    core,
+    contextManager,
+    scope(name) {
+      let scope = scopes.get(name);
+      if (scope === undefined) scopes.set(name, (scope = { name, version: AGENT_VERSION }));
+      return scope;
+    },
+    fail(name, error) {
+      if (disabled.has(name)) return;
+      disabled.add(name);
+      warn(`the ${name} instrumentation failed and is now off (${describe(error)}); the app is unaffected`);
+      try {
+        instrumentations.find((candidate) => candidate.name === name)?.disable();
+      } catch {
+        // Already failing; stay quiet.
+      }
+    },
+  };
+  for (const instrumentation of enabledInstrumentations(runtime, hooks)) {
+    try {
+      instrumentation.enable();
+      instrumentations.push(instrumentation);
+    } catch (error) {
+      warn(`could not enable the ${instrumentation.name} instrumentation: ${describe(error)}`);
+    }
+  }
+  hooks.install();
+
+  let localUi: LocalUiDetector | undefined;
+  if (config.localUi.enabled) {
+    localUi = new LocalUiDetector(config.localUi.url, config.localUi.probeIntervalMs, (present) => {
+      exporter.setLocalUi(present && localUi !== undefined ? {
+        name: 'Local UI',
+        // Never the API key (protocol doc §1): the Local UI gets no auth headers at all.
+        target: createTarget(localUi.tracesUrl, {}),
+        format: 'http/json',
+      } : undefined);
+    });
+    localUi.start();
+  }
+
+  const removeLifecycle = installLifecycle({ processor, exporter, extraFlushes: [] });
+
+  if (isDebug()) {
+    debug(summary(config, instrumentations, options, localUi));
+    warnAboutPreloadedModules(hooks.moduleNames);
+  }
+  if (!exporter.hasDestination && !config.localUi.enabled) {
+    debug('no export destination: spans are created for context propagation but not sent');
+  }
+
+  return {
+    config,
+    processor,
+    exporter,
+    tracerProvider,
+    instrumentations,
+    async shutdown() {
+      removeLifecycle();
+      localUi?.stop();
+      for (const instrumentation of instrumentations) instrumentation.disable();
+      hooks.uninstall();
+      await processor.flush();
+      processor.stop();
+    },
+  };
+}
+
+function summary(config: AgentConfig, instrumentations: readonly Instrumentation[], options: StartOptions, localUi: LocalUiDetector | undefined): string {
+  const endpoint = config.traces.url === undefined ? 'none (nothing is sent to a backend)' : config.traces.url;
+  return [
+    `@tracekit/agent ${AGENT_VERSION} on Node.js ${process.versions.node} (loaded with --${options.entry})`,
+    `  service: ${config.serviceName}${config.serviceVersion ? `@${config.serviceVersion}` : ''}${config.environment ? ` [${config.environment}]` : ''}`,
+    `  endpoint: ${endpoint} (${config.traces.protocol}), API key: ${config.maskedApiKey ?? 'not set'}`,
+    `  sampler: ${describeSampler(config.sampler.type, config.sampler.ratio)}`,
+    `  instrumentations: ${instrumentations.map((i) => i.name).join(', ') || 'none'}`,
+    `  ESM loader hooks: ${options.esmHooks || 'not needed (instrumented packages are reached through require)'}`,
+    `  Local UI: ${localUi === undefined ? 'off (not development)' : `probing ${localUi.healthUrl.origin} every ${config.localUi.probeIntervalMs / 1000} s`}`,
+  ].join('\n');
+}
+
+/** Modules already in require.cache were loaded before the agent and missed their patch. */
+function warnAboutPreloadedModules(names: string[]): void {
+  const packages = new Set(names.map((name) => name.split('/')[0]!));
+  const loaded = new Set<string>();
+  for (const file of Object.keys(require.cache)) {
+    for (const pkg of packages) {
+      if (file.includes(`/node_modules/${pkg}/`)) loaded.add(pkg);
+    }
+  }
+  for (const pkg of loaded) {
+    warn(`${pkg} was loaded before the agent started and is not instrumented; start with node --import @tracekit/agent/register`);
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
