@@ -1,7 +1,7 @@
 /**
  * One require-in-the-middle hook for every module file an instrumentation patches, installed once all
  * instrumentations have said what they need. Names may be a package (`router`) or a file inside one
- * (`express/lib/router/layer.js`); RITM matches both, for CommonJS apps and for the `require`s that CommonJS
+ * (`express/lib/router/layer`, as require-in-the-middle names files: no `.js`, no `/index`); RITM matches both, for CommonJS apps and for the `require`s that CommonJS
  * packages make when an ESM app imports them.
  */
 import { createRequire } from 'node:module';

@@ -34,7 +34,7 @@ export function compileIgnorePaths(patterns: readonly string[]): PathMatcher {
     if (p.includes('*') || p.includes('?')) wild.push(globToRegExpSource(p));
     else exact.add(p);
   }
-  // `s` so that `*` also spans a (percent-decoded) newline; no `u` so `?` counts UTF-16 units like `path.length`.
+  // `s`: without it `*` would stop at a (decoded) line break and such a path would slip past the pattern.
   const re = wild.length > 0 ? new RegExp(`^(?:${wild.join('|')})$`, 's') : undefined;
   if (re === undefined) return (path) => exact.has(stripQuery(path));
   if (exact.size === 0) return (path) => re.test(stripQuery(path));

@@ -6,7 +6,7 @@
  * Fields follow opentelemetry-proto's trace.proto and common.proto; defaults (0, '') are omitted as proto3 allows.
  */
 import type { ExportSpan, InstrumentationScope, ResourceRecord, SpanAttributes } from '../trace/types.js';
-import { ProtoWriter, SHORT_STRING, putVarint, utf8, varintSize } from './proto-writer.js';
+import { Fragment, ProtoWriter, SHORT_STRING, putVarint, utf8, varintSize } from './proto-writer.js';
 
 // Pre-computed tags, (field << 3) | wire type. Wire types: 0 varint, 1 fixed64, 2 length-delimited, 5 fixed32.
 const REQUEST_RESOURCE_SPANS = 0x0a; // 1, LEN
@@ -55,26 +55,20 @@ const writer = new ProtoWriter();
 // KeyValue.key (tag + length + UTF-8) per attribute key. Keys are a small, fixed vocabulary in practice; the bound
 // only protects against instrumentations that put ids into keys.
 const MAX_CACHED_KEYS = 2048;
-const keyCache = new Map<string, Uint8Array>();
+const keyCache = new Map<string, Fragment>();
 
-function encodedKey(key: string): Uint8Array {
-  let bytes = keyCache.get(key);
-  if (bytes === undefined) {
+function encodedKey(key: string): Fragment {
+  let fragment = keyCache.get(key);
+  if (fragment === undefined) {
     const text = utf8(key);
-    bytes = new Uint8Array(1 + varintSize(text.length) + text.length);
+    const bytes = new Uint8Array(1 + varintSize(text.length) + text.length);
     bytes[0] = 0x0a; // KeyValue.key: 1, LEN
-    let pos = 1;
-    let v = text.length;
-    while (v > 0x7f) {
-      bytes[pos++] = (v & 0x7f) | 0x80;
-      v >>>= 7;
-    }
-    bytes[pos++] = v;
-    bytes.set(text, pos);
+    bytes.set(text, putVarint(bytes, 1, text.length));
+    fragment = new Fragment(bytes);
     if (keyCache.size >= MAX_CACHED_KEYS) keyCache.clear();
-    keyCache.set(key, bytes);
+    keyCache.set(key, fragment);
   }
-  return bytes;
+  return fragment;
 }
 
 function writeAnyValue(w: ProtoWriter, value: unknown): void {
@@ -127,8 +121,8 @@ function int64Size(value: number): number {
  * byte per UTF-16 unit) and re-written through the generic path if that proves wrong. Returns false for values it
  * does not handle.
  */
-function writeScalarKeyValue(w: ProtoWriter, tag: number, key: Uint8Array, value: unknown): boolean {
-  const keyLength = key.length;
+function writeScalarKeyValue(w: ProtoWriter, tag: number, key: Fragment, value: unknown): boolean {
+  const keyLength = key.bytes.length;
   let anyLength: number;
   let stringLength = 0;
   switch (typeof value) {
@@ -147,12 +141,12 @@ function writeScalarKeyValue(w: ProtoWriter, tag: number, key: Uint8Array, value
   }
   const kvLength = keyLength + 1 + varintSize(anyLength) + anyLength;
   w.ensure(kvLength + 5 + stringLength * 2);
-  const buf = w.buf;
   const start = w.pos;
-  let pos = start;
-  buf[pos++] = tag;
-  pos = putVarint(buf, pos, kvLength);
-  for (let i = 0; i < keyLength; i++) buf[pos++] = key[i]!;
+  const buf = w.buf;
+  buf[start] = tag;
+  w.pos = putVarint(buf, start + 1, kvLength);
+  w.fragment(key);
+  let pos = w.pos;
   buf[pos++] = KEY_VALUE_VALUE;
   buf[pos++] = anyLength; // < 128 except for long strings, which re-write it below
   if (typeof value === 'string') {
@@ -181,11 +175,11 @@ function writeScalarKeyValue(w: ProtoWriter, tag: number, key: Uint8Array, value
   return true;
 }
 
-function writeGenericKeyValue(w: ProtoWriter, start: number, tag: number, key: Uint8Array, value: unknown): true {
+function writeGenericKeyValue(w: ProtoWriter, start: number, tag: number, key: Fragment, value: unknown): true {
   w.pos = start;
   w.byte(tag);
   const kv = w.fork(1);
-  w.raw(key);
+  w.fragment(key);
   w.byte(KEY_VALUE_VALUE);
   const any = w.fork(1);
   writeAnyValue(w, value);

@@ -6,8 +6,8 @@
  */
 
 // Below this many UTF-16 units a JS loop beats Buffer#write's native-call overhead (measured on Node 20: the native
-// call costs ~50 ns flat, the loop ~2.5 ns per character).
-export const SHORT_STRING = 16;
+// call costs ~55-75 ns, the loop ~2 ns per character).
+export const SHORT_STRING = 32;
 
 // A buffer that grew for one huge batch is dropped afterwards instead of pinning that memory for the process' life.
 const MAX_RETAINED_BYTES = 4 * 1024 * 1024;
@@ -36,6 +36,22 @@ export function putVarint(buf: Uint8Array, pos: number, value: number): number {
   return pos;
 }
 
+/**
+ * Pre-encoded bytes that are written often (a tag plus attribute key). Copying them as little-endian 32-bit words
+ * through a DataView is ~3x faster than a byte loop or `Uint8Array#set` for the usual 10-30 bytes (Node 20).
+ */
+export class Fragment {
+  readonly bytes: Uint8Array;
+  readonly words: Int32Array;
+
+  constructor(bytes: Uint8Array) {
+    this.bytes = bytes;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    this.words = new Int32Array(bytes.length >>> 2);
+    for (let i = 0; i < this.words.length; i++) this.words[i] = view.getInt32(i * 4, true);
+  }
+}
+
 /** UTF-8 bytes of a string, for callers that cache pre-encoded fragments (keys, scope names). */
 export function utf8(value: string): Uint8Array {
   return Buffer.from(value, 'utf8');
@@ -43,12 +59,20 @@ export function utf8(value: string): Uint8Array {
 
 export class ProtoWriter {
   buf: Buffer;
+  /** Over `buf`, for multi-byte writes; replaced together with it. */
+  view: DataView;
   pos = 0;
   private readonly initialSize: number;
 
   constructor(initialSize = 64 * 1024) {
     this.initialSize = initialSize;
     this.buf = Buffer.allocUnsafe(initialSize);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
+  }
+
+  private setBuffer(buf: Buffer): void {
+    this.buf = buf;
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.length);
   }
 
   reset(): void {
@@ -60,7 +84,7 @@ export class ProtoWriter {
     const out = Buffer.allocUnsafe(this.pos);
     this.buf.copy(out, 0, 0, this.pos);
     this.pos = 0;
-    if (this.buf.length > MAX_RETAINED_BYTES) this.buf = Buffer.allocUnsafe(this.initialSize);
+    if (this.buf.length > MAX_RETAINED_BYTES) this.setBuffer(Buffer.allocUnsafe(this.initialSize));
     return out;
   }
 
@@ -73,7 +97,7 @@ export class ProtoWriter {
     while (size < this.pos + bytes) size *= 2;
     const next = Buffer.allocUnsafe(size);
     this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
+    this.setBuffer(next);
   }
 
   /** One raw byte: a pre-computed tag, or a small constant value. */
@@ -228,6 +252,20 @@ export class ProtoWriter {
       buf.set(value, pos);
       pos += length;
     }
+    this.pos = pos;
+  }
+
+  fragment(fragment: Fragment): void {
+    const bytes = fragment.bytes;
+    const words = fragment.words;
+    const length = bytes.length;
+    this.ensure(length);
+    const view = this.view;
+    let pos = this.pos;
+    const wordCount = words.length;
+    for (let i = 0; i < wordCount; i++, pos += 4) view.setInt32(pos, words[i]!, true);
+    const buf = this.buf;
+    for (let i = wordCount << 2; i < length; i++) buf[pos++] = bytes[i]!;
     this.pos = pos;
   }
 

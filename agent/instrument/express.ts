@@ -107,13 +107,13 @@ export function expressInstrumentation(runtime: AgentRuntime, hooks: ModuleHooks
     enable() {
       enabled = true;
       // Express 4 keeps its router inside the package.
-      hooks.onRequire('express/lib/router/layer.js', (exports) => patchLayer(exports, 'handle_request'));
-      hooks.onRequire('express/lib/router/index.js', (exports) => {
+      hooks.onRequire('express/lib/router/layer', (exports) => patchLayer(exports, 'handle_request'));
+      hooks.onRequire('express/lib/router', (exports) => {
         patchUse(exports as Record<string | symbol, unknown>);
         return exports;
       });
       // Express 5 uses the `router` package (v2).
-      hooks.onRequire('router/lib/layer.js', (exports) => patchLayer(exports, 'handleRequest'));
+      hooks.onRequire('router/lib/layer', (exports) => patchLayer(exports, 'handleRequest'));
       hooks.onRequire('router', (exports) => {
         patchUse((exports as { prototype?: Record<string | symbol, unknown> })?.prototype);
         return exports;

@@ -304,8 +304,8 @@ export async function stopServer(server, sink, { exitWaitMs = 3000, quietMs = 50
 // ---------------------------------------------------------------- load
 
 /** Run autocannon in a child pinned to LOAD_CORE; resolves with loadgen.mjs's JSON summary. */
-export function runLoad(port, { duration, connections = 50 }) {
-  const opts = { url: `http://127.0.0.1:${port}${REQUEST_PATH}`, connections, duration };
+export function runLoad(port, { duration, connections = 50, pid }) {
+  const opts = { url: `http://127.0.0.1:${port}${REQUEST_PATH}`, connections, duration, pid };
   const [cmd, args] = pinned(LOAD_CORE, process.execPath, [path.join(BENCH_DIR, 'lib', 'loadgen.mjs'), JSON.stringify(opts)]);
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: REPO, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
@@ -368,15 +368,16 @@ export async function measureOnce({ app, variant, sink, duration, warmup, connec
     if (warmup > 0) rec.warmup = await runLoad(server.port, { duration: warmup, connections });
     const statusBeforeLoad = procStatus(server.pid);
     const servedBefore = await servedCount(server);
-    const s0 = snapshot(server.pid);
-    rec.load = await runLoad(server.port, { duration, connections });
-    const s1 = snapshot(server.pid);
+    rec.load = await runLoad(server.port, { duration, connections, pid: server.pid });
+    const [s0, s1] = rec.load.snapshots;
+    delete rec.load.snapshots;
     if (server.exited) throw new Error(`server exited during the load (code ${server.exitCode}, signal ${server.signal})`);
     const st = procStatus(server.pid);
     rec.peakRssKiB = st.VmHWM;
     rec.rssAfterLoadKiB = st.VmRSS;
     rec.peakRssBeforeLoadKiB = statusBeforeLoad.VmHWM;
     rec.served = await servedCount(server);
+    // Requests in the window: counted by the app; the window itself starts when autocannon does.
     rec.window = windowStats(s0, s1, rec.served - servedBefore);
     rec.rps = rec.load.rps;
 
