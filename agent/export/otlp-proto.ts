@@ -188,12 +188,28 @@ function writeGenericKeyValue(w: ProtoWriter, start: number, tag: number, key: F
   return true;
 }
 
+// The key seen at each attribute position last time. Spans from one instrumentation set their attributes in the
+// same order, so this usually answers with one pointer comparison instead of a Map lookup.
+const MEMO_SLOTS = 64;
+const memoKeys: string[] = new Array<string>(MEMO_SLOTS).fill('');
+const memoFragments: Fragment[] = new Array<Fragment>(MEMO_SLOTS).fill(new Fragment(new Uint8Array(0)));
+
 function writeAttributes(w: ProtoWriter, attributes: SpanAttributes, tag: number): void {
+  let slot = 0;
   // Plain objects built by the agent: no enumerable inherited keys, so for-in needs no hasOwnProperty filter.
   for (const key in attributes) {
     const value = attributes[key];
     if (value === undefined || value === null) continue;
-    const encoded = encodedKey(key);
+    let encoded: Fragment;
+    if (slot < MEMO_SLOTS) {
+      if (memoKeys[slot] === key) encoded = memoFragments[slot]!;
+      else {
+        encoded = encodedKey(key);
+        memoKeys[slot] = key;
+        memoFragments[slot] = encoded;
+      }
+      slot++;
+    } else encoded = encodedKey(key);
     if (!writeScalarKeyValue(w, tag, encoded, value) && Array.isArray(value)) {
       writeGenericKeyValue(w, w.pos, tag, encoded, value);
     }
