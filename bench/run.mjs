@@ -80,14 +80,15 @@ for (const app of apps) {
           if (w.waitedMs > 500) console.log(`  (waited ${fmt(w.waitedMs / 1000, 1)} s for other processes; busiest CPU now ${fmt(w.busyPct)} %)`);
         }
         const r = await measureOnce({ app, variant, sink, duration, warmup, connections, drainMs });
-        const foreign = r.ok ? (r.window.serverCoreForeignPct ?? 0) : 0;
-        if (!rec || (r.ok && foreign < (rec.window?.serverCoreForeignPct ?? Infinity))) {
+        const foreign = r.ok ? noise(r) : 0;
+        if (!rec || (r.ok && foreign < (rec.ok ? noise(rec) : Infinity))) {
           if (rec) discarded.push(summaryOfAttempt(rec));
           rec = r;
         } else discarded.push(summaryOfAttempt(r));
         if (!r.ok || foreign <= noisyPct || attempt === retries) break;
         console.log(
-          `  ${app} r${round} ${variant}: other processes used ${fmt(foreign)} % of the server's core ` +
+          `  ${app} r${round} ${variant}: other processes used ${fmt(r.window.serverCoreForeignPct)} % of the server's core ` +
+            `and ${fmt(r.window.loadCoreForeignPct)} % of the load generator's ` +
             `(${fmt(r.rps)} req/s); retrying (${attempt + 1}/${retries})`,
         );
       }
@@ -99,7 +100,10 @@ for (const app of apps) {
         console.log(
           `${app.padEnd(9)} r${round} ${variant.padEnd(17)} ${fmt(rec.rps).padStart(7)} req/s  p99 ${rec.load.latencyMs.p99} ms` +
             `  server CPU ${fmt(rec.window.serverCpuPct)} % (${fmt(rec.window.cpuMicrosPerReq, 1)} µs/req)` +
-            (rec.window.serverCoreForeignPct > 5 ? `  [other load on server core ${fmt(rec.window.serverCoreForeignPct)} %]` : '') +
+            (noise(rec) > 5
+              ? `  [other processes: ${fmt(rec.window.serverCoreForeignPct)} % of server core, ${fmt(rec.window.loadCoreForeignPct)} % of load core]`
+              : '') +
+            (rec.window.serverCpuPct < 90 ? '  [server not saturated]' : '') +
             (rec.load.errors || rec.load.non2xx ? `  errors ${rec.load.errors} non2xx ${rec.load.non2xx}` : '') +
             (variantExports(variant)
               ? `  served ${rec.served}, spans ${ex.spans} (SERVER ${ex.serverSpans}) in ${ex.requests} POSTs, ${fmt(ex.bytes / 1024)} KiB` +
@@ -116,8 +120,15 @@ for (const app of apps) {
 }
 await sink.close();
 
+/** How much of the two benchmark cores other processes took during a round (the larger of the two, in %). */
+function noise(r) {
+  return Math.max(r.window?.serverCoreForeignPct ?? 0, r.window?.loadCoreForeignPct ?? 0);
+}
 function summaryOfAttempt(r) {
-  return { ok: r.ok, rps: r.rps, serverCoreForeignPct: r.window?.serverCoreForeignPct, error: r.error };
+  return {
+    ok: r.ok, rps: r.rps, serverCoreForeignPct: r.window?.serverCoreForeignPct, loadCoreForeignPct: r.window?.loadCoreForeignPct,
+    serverCpuPct: r.window?.serverCpuPct, error: r.error,
+  };
 }
 function variantExports(v) {
   return v !== 'baseline';
@@ -151,6 +162,8 @@ for (const app of apps) {
       serverCpuMicrosPerReq: median(ok.map((r) => r.window.cpuMicrosPerReq)),
       serverCpuPct: median(ok.map((r) => r.window.serverCpuPct)),
       maxForeignPctOnServerCore: Math.max(...ok.map((r) => r.window.serverCoreForeignPct ?? 0)),
+      maxForeignPctOnLoadCore: Math.max(...ok.map((r) => r.window.loadCoreForeignPct ?? 0)),
+      unsaturatedRounds: ok.filter((r) => r.window.serverCpuPct < 90).length,
       p99Ms: median(ok.map((r) => r.load.latencyMs.p99)),
       p50Ms: median(ok.map((r) => r.load.latencyMs.p50)),
       loadErrors: sum((r) => r.load.errors + r.load.timeouts + r.load.non2xx),
@@ -214,12 +227,18 @@ console.log(
     'process during the measured window / requests in that window (+ = minus baseline); spans/req = all spans / requests ' +
     'served (SERVER-kind spans / requests served in parentheses); requests served include the warm-up.',
 );
-const noisy = summary.filter((r) => r.maxForeignPctOnServerCore > 5);
+const noisy = summary.filter((r) => Math.max(r.maxForeignPctOnServerCore, r.maxForeignPctOnLoadCore) > 5);
 if (noisy.length)
   console.log(
-    `\nNOTE: other processes used the server's core during some rounds (max ${fmt(Math.max(...noisy.map((r) => r.maxForeignPctOnServerCore)))} % ` +
-      `in ${noisy.map((r) => `${r.app}/${r.variant}`).join(', ')}); req/s figures of those rounds are pessimistic. ` +
-      'The server-CPU-µs/req column is less sensitive to this.',
+    `\nNOTE: other processes used the benchmark's cores during some rounds (${noisy
+      .map((r) => `${r.app}/${r.variant}: up to ${fmt(r.maxForeignPctOnServerCore)} % of the server core, ${fmt(r.maxForeignPctOnLoadCore)} % of the load core`)
+      .join('; ')}); req/s figures of those rounds are less reliable. The server-CPU-µs/req column is less sensitive to this.`,
+  );
+const unsat = summary.filter((r) => r.unsaturatedRounds > 0);
+if (unsat.length)
+  console.log(
+    `\nNOTE: the server used < 90 % of its core in some rounds (${unsat.map((r) => `${r.app}/${r.variant} ×${r.unsaturatedRounds}`).join(', ')}): ` +
+      'the load generator was the limit there, so "lost" understates the cost; compare server CPU µs/req instead.',
   );
 for (const r of summary.filter((x) => x.status !== 'ok')) {
   console.log(`\n${r.app}/${r.variant} ${r.status}: ${r.error}`);

@@ -50,7 +50,7 @@ const ANY_DOUBLE = 0x21; // 4, I64
 const ANY_ARRAY = 0x2a; // 5, LEN
 const ARRAY_VALUES = 0x0a; // 1, LEN
 
-const writer = new ProtoWriter();
+let writer: ProtoWriter | undefined;
 
 // KeyValue.key (tag + length + UTF-8) per attribute key. Keys are a small, fixed vocabulary in practice; the bound
 // only protects against instrumentations that put ids into keys.
@@ -191,7 +191,7 @@ function writeGenericKeyValue(w: ProtoWriter, start: number, tag: number, key: F
 // The key seen at each attribute position last time. Spans from one instrumentation set their attributes in the
 // same order, so this usually answers with one pointer comparison instead of a Map lookup.
 const MEMO_SLOTS = 64;
-const memoKeys: string[] = new Array<string>(MEMO_SLOTS).fill('');
+const memoKeys: (string | undefined)[] = new Array<string | undefined>(MEMO_SLOTS).fill(undefined);
 const memoFragments: Fragment[] = new Array<Fragment>(MEMO_SLOTS).fill(new Fragment(new Uint8Array(0)));
 
 function writeAttributes(w: ProtoWriter, attributes: SpanAttributes, tag: number): void {
@@ -321,10 +321,10 @@ function writeScope(w: ProtoWriter, scope: InstrumentationScope): void {
 let groupOf: Int32Array = new Int32Array(1024);
 
 export function encodeTraceRequestProto(resource: ResourceRecord, spans: readonly ExportSpan[]): Uint8Array {
-  const w = writer;
+  const w = (writer ??= new ProtoWriter());
   w.reset();
   const count = spans.length;
-  // ~300 bytes per span: a 3-byte length covers batches up to 2 MiB.
+  // Spans take 300-1000 bytes: past ~40 of them the request is over 16 KiB, and a 3-byte length covers 2 MiB.
   const reserve = count > 40 ? 3 : 2;
 
   w.byte(REQUEST_RESOURCE_SPANS);

@@ -221,6 +221,12 @@ export class ProtoWriter {
     this.pos = start + size + written;
   }
 
+  /** UTF-8 bytes without a length prefix (text formats such as OTLP/JSON reuse the writer's buffer). */
+  rawUtf8(value: string): void {
+    this.ensure(value.length * 3);
+    this.pos += this.buf.write(value, this.pos, 'utf8');
+  }
+
   /** Length-delimited bytes. */
   bytes(value: Uint8Array): void {
     this.uint32(value.length);

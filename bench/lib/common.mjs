@@ -225,8 +225,14 @@ export function cpuTimes() {
 }
 
 /** Summary of a measurement window from two snapshots taken with `snapshot(pid)`. */
-export function snapshot(pid) {
-  return { t: performance.now(), cpu: cpuTimes(), proc: procCpuMs(pid) };
+export function snapshot(pid, { withLoadSide = false } = {}) {
+  const snap = { t: performance.now(), cpu: cpuTimes(), proc: procCpuMs(pid) };
+  if (withLoadSide) {
+    // The load generator itself and its parent (the runner, which hosts the sink): both on the load core.
+    const u = process.cpuUsage();
+    snap.loadSide = (u.user + u.system) / 1000 + procCpuMs(process.ppid);
+  }
+  return snap;
 }
 export function windowStats(a, b, requests) {
   const wallMs = b.t - a.t;
@@ -251,8 +257,12 @@ export function windowStats(a, b, requests) {
     serverCoreBusyPct: sc?.busyPct,
     // Busy time on the server's core that was not the server (other processes, interrupts), and hypervisor steal.
     serverCoreForeignPct: hasTaskset() && sc ? Math.max(0, sc.busyPct - serverCpuPct) : undefined,
+    // Under 90 % the server was not saturated: the load generator (or other processes on its core) was the limit.
     serverCoreStealPct: sc?.stealPct,
     loadCoreBusyPct: lc?.busyPct,
+    // Same for the load generator's core: busy time that was neither autocannon nor the runner/sink.
+    loadCoreForeignPct:
+      hasTaskset() && lc && a.loadSide !== undefined ? Math.max(0, lc.busyPct - ((b.loadSide - a.loadSide) / wallMs) * 100) : undefined,
   };
 }
 

@@ -7,14 +7,14 @@ import autocannon from 'autocannon';
 import { snapshot } from './common.mjs';
 
 const opts = JSON.parse(process.argv[2]);
-const s0 = opts.pid ? snapshot(opts.pid) : undefined;
+const s0 = opts.pid ? snapshot(opts.pid, { withLoadSide: true }) : undefined;
 const r = await autocannon({
   url: opts.url,
   connections: opts.connections ?? 50,
   duration: opts.duration ?? 10,
   pipelining: 1,
 });
-const s1 = opts.pid ? snapshot(opts.pid) : undefined;
+const s1 = opts.pid ? snapshot(opts.pid, { withLoadSide: true }) : undefined;
 const total = r.requests.total;
 process.stdout.write(
   JSON.stringify({
