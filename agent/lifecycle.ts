@@ -69,7 +69,7 @@ export function installLifecycle(target: Flushable): () => void {
         requests.push({
           url: destination.target.url.href,
           headers: { ...destination.target.headers, 'Content-Type': contentType },
-          body: typeof body === 'string' ? Buffer.from(body) : body,
+          body,
         });
       }
       sendSync(requests, SHUTDOWN_BUDGET_MS);

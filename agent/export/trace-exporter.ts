@@ -5,7 +5,7 @@
  */
 import type { Span } from '../trace/span.js';
 import type { ResourceRecord } from '../trace/types.js';
-import { encodeTraceRequestJson } from './otlp-json.js';
+import { encodeTraceRequestJsonBytes } from './otlp-json.js';
 import { encodeTraceRequestProto } from './otlp-proto.js';
 import { postWithRetry } from './http-sender.js';
 import type { SendTarget } from './http-sender.js';
@@ -51,16 +51,17 @@ export class TraceExporter {
   }
 
   /** Encodes for each destination; used by the async path and by the synchronous exit flush. */
-  encode(spans: readonly Span[], format: WireFormat): { body: Uint8Array | string; contentType: string } {
+  encode(spans: readonly Span[], format: WireFormat): { body: Uint8Array; contentType: string } {
+    // JSON straight to UTF-8 bytes: Buffer.from(string) of a whole batch cost ~12 µs/span here (bench/encode.mjs).
     return format === 'http/json'
-      ? { body: encodeTraceRequestJson(this.resource, spans), contentType: 'application/json' }
+      ? { body: encodeTraceRequestJsonBytes(this.resource, spans), contentType: 'application/json' }
       : { body: encodeTraceRequestProto(this.resource, spans), contentType: 'application/x-protobuf' };
   }
 
   async export(spans: Span[]): Promise<void> {
     const destinations = this.destinations();
     if (destinations.length === 0 || spans.length === 0) return;
-    const encoded = new Map<WireFormat, { body: Uint8Array | string; contentType: string }>();
+    const encoded = new Map<WireFormat, { body: Uint8Array; contentType: string }>();
     const sends = destinations.map(async (destination) => {
       let payload = encoded.get(destination.format);
       if (payload === undefined) {
