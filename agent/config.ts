@@ -66,6 +66,8 @@ export interface AgentConfig {
     readonly maxExportBatchSize: number;
     readonly exportTimeoutMs: number;
   };
+  /** TRACEKIT_METRICS_FLUSH_INTERVAL_MS: how often buffered metric points are sent (default 10 s; shortened in tests). */
+  readonly metricsFlushIntervalMs: number;
 }
 
 export interface ReadConfigOptions {
@@ -285,6 +287,9 @@ function readConfigOrThrow(env: Env, opts: ReadConfigOptions): ReadConfigResult 
   }
   const probeIntervalMs = int('TRACEKIT_LOCAL_UI_PROBE_INTERVAL_MS', 30_000);
 
+  // ---- metrics buffer (tracekit-protocol.md §3: every 10 s or at 100 points) ----
+  const metricsFlushIntervalMs = int('TRACEKIT_METRICS_FLUSH_INTERVAL_MS', 10_000);
+
   // ---- batching (the OTel BatchSpanProcessor variables) ----
   const scheduleDelayMs = int('OTEL_BSP_SCHEDULE_DELAY', 1000);
   const maxQueueSize = int('OTEL_BSP_MAX_QUEUE_SIZE', 2048, 1_000_000);
@@ -324,6 +329,7 @@ function readConfigOrThrow(env: Env, opts: ReadConfigOptions): ReadConfigResult 
     debug,
     localUi: { enabled: localUiEnabled, url: localUiUrl, probeIntervalMs },
     export: { scheduleDelayMs, maxQueueSize, maxExportBatchSize, exportTimeoutMs },
+    metricsFlushIntervalMs,
   });
   return { config, warnings: warnings.map(scrub), infos: infos.map(scrub) };
 }

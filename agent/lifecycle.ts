@@ -18,8 +18,12 @@ export const SHUTDOWN_BUDGET_MS = 2000;
 export interface Flushable {
   processor: BatchSpanProcessor;
   exporter: TraceExporter;
-  /** Other flushes that must run at shutdown (metrics, snapshots: later issues). */
+  /** Other flushes that must run at shutdown (metrics, snapshot uploads). */
   extraFlushes: Array<() => Promise<void>>;
+  /** What else must be sent synchronously when the process is already exiting (buffered metric points). */
+  exitRequests: Array<() => SyncRequest[]>;
+  /** Whether a beforeExit flush has anything to do (a flush that finds nothing must not revive the loop). */
+  hasPendingWork(): boolean;
 }
 
 export function boundedFlush(target: Flushable, budgetMs: number): Promise<void> {
@@ -38,7 +42,7 @@ export function installLifecycle(target: Flushable): () => void {
   let beforeExitFlush: Promise<void> | undefined;
 
   const onBeforeExit = () => {
-    if (beforeExitFlush !== undefined || (target.processor.pending === 0 && !target.processor.isExporting)) return;
+    if (beforeExitFlush !== undefined || !target.hasPendingWork()) return;
     beforeExitFlush = boundedFlush(target, SHUTDOWN_BUDGET_MS).finally(() => { beforeExitFlush = undefined; });
   };
 
@@ -62,9 +66,9 @@ export function installLifecycle(target: Flushable): () => void {
   const onExit = () => {
     try {
       const spans = target.processor.takeUnsent();
-      if (spans.length === 0) return;
       const requests: SyncRequest[] = [];
-      for (const destination of target.exporter.destinations()) {
+      for (const more of target.exitRequests) requests.push(...more());
+      if (spans.length > 0) for (const destination of target.exporter.destinations()) {
         const { body, contentType } = target.exporter.encode(spans, destination.format);
         requests.push({
           url: destination.target.url.href,
@@ -72,7 +76,7 @@ export function installLifecycle(target: Flushable): () => void {
           body,
         });
       }
-      sendSync(requests, SHUTDOWN_BUDGET_MS);
+      if (requests.length > 0) sendSync(requests, SHUTDOWN_BUDGET_MS);
     } catch {
       // Exiting anyway; nothing may change the exit code.
     }

@@ -14,6 +14,11 @@ import type { Destination } from './export/trace-exporter.js';
 import { enabledInstrumentations } from './instrument/index.js';
 import type { AgentRuntime, Instrumentation } from './instrument/types.js';
 import { installLifecycle } from './lifecycle.js';
+import type { SyncRequest } from './export/sync-send.js';
+import { createHandle } from './api/handle.js';
+import type { TracekitHandle } from './api/types.js';
+import { MetricsBuffer } from './metrics/buffer.js';
+import { MetricRegistry } from './metrics/instruments.js';
 import { LocalUiDetector } from './local-ui.js';
 import { debug, info, isDebug, setDebug, warn, warnOnce } from './log.js';
 import { ModuleHooks } from './module-hooks.js';
@@ -38,6 +43,7 @@ export interface RunningAgent {
   readonly exporter: TraceExporter;
   readonly tracerProvider: AgentTracerProvider;
   readonly instrumentations: readonly Instrumentation[];
+  readonly handle: TracekitHandle;
   shutdown(): Promise<void>;
 }
 
@@ -116,7 +122,47 @@ export function startAgent(options: StartOptions): RunningAgent | undefined {
     localUi.start();
   }
 
-  const removeLifecycle = installLifecycle({ processor, exporter, extraFlushes: [] });
+  const metricsBuffer = new MetricsBuffer(
+    config.serviceName,
+    config.metricsUrl === undefined ? undefined : createTarget(config.metricsUrl, config.metricsHeaders),
+    config.metricsFlushIntervalMs,
+  );
+  const metricsExitRequests = (): SyncRequest[] => {
+    const unsent = metricsBuffer.takeUnsent();
+    return unsent === undefined ? [] : [{
+      url: unsent.target.url.href,
+      headers: { ...unsent.target.headers, 'Content-Type': 'application/json' },
+      body: unsent.body,
+    }];
+  };
+  const removeLifecycle = installLifecycle({
+    processor,
+    exporter,
+    extraFlushes: [() => metricsBuffer.flush()],
+    exitRequests: [metricsExitRequests],
+    hasPendingWork: () => processor.pending > 0 || processor.isExporting || metricsBuffer.pending > 0,
+  });
+
+  let stopped = false;
+  const shutdown = async () => {
+    if (stopped) return;
+    stopped = true;
+    removeLifecycle();
+    localUi?.stop();
+    for (const instrumentation of instrumentations) instrumentation.disable();
+    hooks.uninstall();
+    await Promise.all([processor.flush(), metricsBuffer.flush()]);
+    processor.stop();
+    metricsBuffer.stop();
+  };
+  const handle = createHandle({
+    tracer: tracerProvider.getTracer('tracekit', AGENT_VERSION),
+    metrics: new MetricRegistry(metricsBuffer),
+    flush: () => Promise.all([processor.flush(), metricsBuffer.flush()]).then(() => undefined),
+    shutdown,
+    snapshots: () => null,
+  });
+  installGlobalHandle(handle);
 
   if (isDebug()) {
     debug(summary(config, instrumentations, options, localUi));
@@ -132,15 +178,22 @@ export function startAgent(options: StartOptions): RunningAgent | undefined {
     exporter,
     tracerProvider,
     instrumentations,
-    async shutdown() {
-      removeLifecycle();
-      localUi?.stop();
-      for (const instrumentation of instrumentations) instrumentation.disable();
-      hooks.uninstall();
-      await processor.flush();
-      processor.stop();
-    },
+    handle,
+    shutdown,
   };
+}
+
+const HANDLE_KEY = Symbol.for('tracekit.handle');
+
+/** `globalThis.tracekit` for code that uses the global; the symbol for `import { tracekit } from '@tracekit/agent'`. */
+function installGlobalHandle(handle: TracekitHandle): void {
+  const g = globalThis as typeof globalThis & { tracekit?: unknown; [HANDLE_KEY]?: TracekitHandle };
+  g[HANDLE_KEY] = handle;
+  if (g.tracekit === undefined) {
+    Object.defineProperty(g, 'tracekit', { value: handle, writable: true, configurable: true, enumerable: false });
+  } else {
+    warn('globalThis.tracekit is already defined by the app; the handle is available through import { tracekit } from \'@tracekit/agent\'');
+  }
 }
 
 function summary(config: AgentConfig, instrumentations: readonly Instrumentation[], options: StartOptions, localUi: LocalUiDetector | undefined): string {

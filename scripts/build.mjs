@@ -2,7 +2,11 @@
 // Externals stay as packages: @opentelemetry/api must be the one copy the app shares (its globals are
 // version-checked), and import-in-the-middle / require-in-the-middle must not exist twice in a process.
 import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const common = {
@@ -21,3 +25,8 @@ const common = {
 
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({ ...common, entryPoints: ['agent/register.ts'], outfile: 'dist/agent.cjs', format: 'cjs' });
+// The public entry (`@tracekit/agent`): the handle lookup and the no-op handle only, never the agent itself.
+await build({ ...common, entryPoints: ['agent/index.ts'], outfile: 'dist/index.cjs', format: 'cjs' });
+await build({ ...common, entryPoints: ['agent/index.ts'], outfile: 'dist/index.mjs', format: 'esm' });
+// Type declarations for the public entry.
+execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.types.json'], { stdio: 'inherit' });

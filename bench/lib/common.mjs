@@ -439,7 +439,12 @@ function pkgVersion(name, from = REPO) {
     const p = require.resolve(`${name}/package.json`, { paths: [from] });
     return JSON.parse(readFileSync(p, 'utf8')).version;
   } catch {
-    return undefined;
+    // Packages whose "exports" hide package.json: read it from the node_modules folder.
+    for (let dir = from; ; dir = path.dirname(dir)) {
+      const p = path.join(dir, 'node_modules', name, 'package.json');
+      if (existsSync(p)) return JSON.parse(readFileSync(p, 'utf8')).version;
+      if (path.dirname(dir) === dir) return undefined;
+    }
   }
 }
 

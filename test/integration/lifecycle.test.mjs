@@ -19,9 +19,8 @@ const NO_PERIODIC_EXPORT = { OTEL_BSP_SCHEDULE_DELAY: '60000' };
 const SERVER = 2;
 
 /**
- * Runs a script to its end: { code, signal, stdout, stderr, ms (spawn → exit), exitedAt }.
- * (Waits for the child's 'close' rather than using runScript from the helpers: a child's stdout can close before
- * its 'exit' event, and runScript then waits forever for a 'close' that already happened.)
+ * Runs a script to its end: { code, signal, stdout, stderr, ms (spawn → exit), exitedAt }. Like runScript from the
+ * helpers, plus `exitedAt` (the moment of 'exit', not of the output closing) for the "how long after DONE" checks.
  */
 async function run(fixture, options = {}) {
   const started = Date.now();

@@ -1,0 +1,115 @@
+/**
+ * Buffers metric points and sends them as the TraceKit metrics JSON (protocol doc §3): at 100 points, every 10 s,
+ * on flush() and at shutdown. Only HTTP 200 counts as delivered; anything else drops the batch with one
+ * rate-limited warning. The buffer is capped, so a dead backend costs bounded memory (drops are counted).
+ */
+import { postOnce } from '../export/http-sender.js';
+import type { SendTarget } from '../export/http-sender.js';
+import { warn } from '../log.js';
+import { encodeMetricsJson } from './encode.js';
+
+export type MetricKind = 'counter' | 'gauge' | 'histogram';
+
+export interface Series {
+  readonly name: string;
+  readonly kind: MetricKind;
+  /** Ready for the JSON body: tags as string attributes, sorted by key. */
+  readonly attributes: ReadonlyArray<{ key: string; value: { stringValue: string } }>;
+}
+
+export interface MetricPoint {
+  readonly series: Series;
+  /** Epoch milliseconds. */
+  readonly time: number;
+  readonly value: number;
+}
+
+export const FLUSH_AT_POINTS = 100;
+const MAX_BUFFERED_POINTS = 10_000;
+const WARN_INTERVAL_MS = 60_000;
+const REQUEST_TIMEOUT_MS = 10_000;
+
+export class MetricsBuffer {
+  private points: MetricPoint[] = [];
+  private flushScheduled = false;
+  private readonly timer: NodeJS.Timeout | undefined;
+  private inFlight = new Set<Promise<void>>();
+  private lastWarning = 0;
+  droppedPoints = 0;
+  sentPoints = 0;
+
+  constructor(
+    private readonly serviceName: string,
+    private readonly target: SendTarget | undefined,
+    intervalMs: number,
+  ) {
+    if (target !== undefined) {
+      this.timer = setInterval(() => void this.flush(), intervalMs);
+      this.timer.unref();
+    }
+  }
+
+  record(series: Series, value: number): void {
+    // Nowhere to send them: recording would only fill memory.
+    if (this.target === undefined) return;
+    const points = this.points;
+    if (points.length >= MAX_BUFFERED_POINTS) {
+      this.droppedPoints++;
+      return;
+    }
+    points.push({ series, time: Date.now(), value });
+    if (points.length >= FLUSH_AT_POINTS && !this.flushScheduled) {
+      this.flushScheduled = true;
+      // Never send from inside the caller's stack: the request goes out once the current work yields.
+      setImmediate(this.flushSoon).unref();
+    }
+  }
+
+  get pending(): number {
+    return this.points.length;
+  }
+
+  private readonly flushSoon = (): void => {
+    this.flushScheduled = false;
+    void this.flush();
+  };
+
+  /** Sends every buffered point; resolves when this and any earlier send finished. */
+  async flush(): Promise<void> {
+    if (this.target !== undefined && this.points.length > 0) {
+      const batch = this.points;
+      this.points = [];
+      const send = this.send(this.target, batch);
+      this.inFlight.add(send);
+      void send.finally(() => this.inFlight.delete(send));
+    }
+    await Promise.all(this.inFlight);
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+  }
+
+  /** Points not sent yet, for the synchronous exit flush. */
+  takeUnsent(): { body: Uint8Array; target: SendTarget } | undefined {
+    if (this.target === undefined || this.points.length === 0) return undefined;
+    const body = Buffer.from(encodeMetricsJson(this.serviceName, this.points));
+    this.points = [];
+    return { body, target: this.target };
+  }
+
+  private async send(target: SendTarget, batch: MetricPoint[]): Promise<void> {
+    const result = await postOnce(target, encodeMetricsJson(this.serviceName, batch), 'application/json', REQUEST_TIMEOUT_MS);
+    if (result.status === 200) {
+      this.sentPoints += batch.length;
+      return;
+    }
+    this.droppedPoints += batch.length;
+    const now = Date.now();
+    if (now - this.lastWarning >= WARN_INTERVAL_MS) {
+      this.lastWarning = now;
+      const why = result.error !== undefined ? result.error.message : `HTTP ${result.status}`;
+      warn(`could not send ${batch.length} metric points to ${target.url.origin}: ${why} (${this.droppedPoints} dropped so far)`);
+    }
+  }
+}
