@@ -26,12 +26,13 @@ export interface Flushable {
   hasPendingWork(): boolean;
 }
 
-export function boundedFlush(target: Flushable, budgetMs: number): Promise<void> {
+/** Resolves true when everything was flushed, false when the budget ran out first. */
+export function boundedFlush(target: Flushable, budgetMs: number): Promise<boolean> {
   target.exporter.shutdownDeadline = Date.now() + budgetMs;
   let timer: NodeJS.Timeout | undefined;
   // A referenced timer keeps the loop alive for the flush (export sockets are unref'd) and bounds it.
-  const deadline = new Promise<void>((resolve) => { timer = setTimeout(resolve, budgetMs); });
-  const work = Promise.all([target.processor.flush(), ...target.extraFlushes.map((flush) => flush())]).then(() => undefined, () => undefined);
+  const deadline = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), budgetMs); });
+  const work = Promise.all([target.processor.flush(), ...target.extraFlushes.map((flush) => flush())]).then(() => true, () => true);
   return Promise.race([work, deadline]).finally(() => {
     clearTimeout(timer);
     target.exporter.shutdownDeadline = undefined;
@@ -39,11 +40,27 @@ export function boundedFlush(target: Flushable, budgetMs: number): Promise<void>
 }
 
 export function installLifecycle(target: Flushable): () => void {
-  let beforeExitFlush: Promise<void> | undefined;
+  let beforeExitFlush: Promise<boolean> | undefined;
+  let backendStuck = false;
+  // One 2 s budget for the whole shutdown: a beforeExit or signal flush that ran out of time leaves nothing for the
+  // exit flush, so a dead backend delays the end of the process by 2 s in total, never 2 s per step.
+  let budgetEndsAt: number | undefined;
+  const flushWithinBudget = (): Promise<boolean> => {
+    budgetEndsAt ??= Date.now() + SHUTDOWN_BUDGET_MS;
+    return boundedFlush(target, Math.max(0, budgetEndsAt - Date.now())).then((completed) => {
+      if (completed) budgetEndsAt = undefined;
+      else backendStuck = true;
+      return completed;
+    });
+  };
 
   const onBeforeExit = () => {
-    if (beforeExitFlush !== undefined || !target.hasPendingWork()) return;
-    beforeExitFlush = boundedFlush(target, SHUTDOWN_BUDGET_MS).finally(() => { beforeExitFlush = undefined; });
+    // After a flush that ran out of time, the backend is dead or hanging: flushing again at the next beforeExit
+    // would only keep the process alive 2 s at a time, for ever.
+    if (beforeExitFlush !== undefined || backendStuck || !target.hasPendingWork()) return;
+    beforeExitFlush = flushWithinBudget().finally(() => {
+      beforeExitFlush = undefined;
+    });
   };
 
   const signalHandlers = new Map<NodeJS.Signals, () => void>();
@@ -51,13 +68,13 @@ export function installLifecycle(target: Flushable): () => void {
     const handler = () => {
       if (process.listenerCount(signal) > 1) {
         debug(`${signal}: the app handles it; flushing in the background`);
-        void boundedFlush(target, SHUTDOWN_BUDGET_MS);
+        void flushWithinBudget();
         return;
       }
       // The app has no handler: Node would have ended the process. Flush, then let the signal do just that.
       process.removeListener(signal, handler);
       debug(`${signal}: flushing before the default action`);
-      void boundedFlush(target, SHUTDOWN_BUDGET_MS).then(() => process.kill(process.pid, signal));
+      void flushWithinBudget().then(() => process.kill(process.pid, signal));
     };
     signalHandlers.set(signal, handler);
     process.on(signal, handler);
@@ -76,7 +93,8 @@ export function installLifecycle(target: Flushable): () => void {
           body,
         });
       }
-      if (requests.length > 0) sendSync(requests, SHUTDOWN_BUDGET_MS);
+      const remaining = budgetEndsAt === undefined ? SHUTDOWN_BUDGET_MS : budgetEndsAt - Date.now();
+      if (requests.length > 0 && !backendStuck && remaining > 0) sendSync(requests, remaining);
     } catch {
       // Exiting anyway; nothing may change the exit code.
     }

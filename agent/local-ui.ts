@@ -40,6 +40,11 @@ export class LocalUiDetector {
     this.timer = undefined;
   }
 
+  /** The exporter saw the UI stop answering: forget it now; the next probe decides again. */
+  markGone(): void {
+    this.present = false;
+  }
+
   async check(): Promise<boolean> {
     if (this.probing) return this.present;
     this.probing = true;

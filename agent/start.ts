@@ -6,6 +6,7 @@
 import { context, propagation, trace } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { readConfig } from './config.js';
+import { urlForMessage } from './config/endpoint.js';
 import type { AgentConfig } from './config.js';
 import { BatchSpanProcessor } from './export/batch-processor.js';
 import { createTarget } from './export/http-sender.js';
@@ -119,6 +120,7 @@ export function startAgent(options: StartOptions): RunningAgent | undefined {
         format: 'http/json',
       } : undefined);
     });
+    exporter.onLocalUiLost = () => localUi?.markGone();
     localUi.start();
   }
 
@@ -138,7 +140,7 @@ export function startAgent(options: StartOptions): RunningAgent | undefined {
   const removeLifecycle = installLifecycle({
     processor,
     exporter,
-    extraFlushes: [() => metricsBuffer.flush()],
+    extraFlushes: [() => metricsBuffer.flush(), () => exporter.flushSideSends()],
     exitRequests: [metricsExitRequests],
     hasPendingWork: () => processor.pending > 0 || processor.isExporting || metricsBuffer.pending > 0,
   });
@@ -197,7 +199,7 @@ function installGlobalHandle(handle: TracekitHandle): void {
 }
 
 function summary(config: AgentConfig, instrumentations: readonly Instrumentation[], options: StartOptions, localUi: LocalUiDetector | undefined): string {
-  const endpoint = config.traces.url === undefined ? 'none (nothing is sent to a backend)' : config.traces.url;
+  const endpoint = config.traces.url === undefined ? 'none (nothing is sent to a backend)' : urlForMessage(config.traces.url);
   return [
     `@tracekit/agent ${AGENT_VERSION} on Node.js ${process.versions.node} (loaded with --${options.entry})`,
     `  service: ${config.serviceName}${config.serviceVersion ? `@${config.serviceVersion}` : ''}${config.environment ? ` [${config.environment}]` : ''}`,

@@ -150,6 +150,16 @@ export function originForMessage(url: string): string {
   }
 }
 
+/** scheme://host[:port]/path, for the debug summary: no credentials and no query (either may hold a token). */
+export function urlForMessage(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return '<invalid URL>';
+  }
+}
+
 /** A configured value echoed in a warning without any `user:password@` part. */
 function redactUrlText(text: string): string {
   return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/@?#]*@/i, (_m, scheme: string | undefined) => `${scheme ?? ''}****@`);

@@ -90,26 +90,31 @@ export function postOnce(target: SendTarget, body: Uint8Array | string, contentT
   });
 }
 
-/** Retries per the OTLP spec until `deadline` (epoch ms). */
+/**
+ * Retries per the OTLP spec until `deadline()` (epoch ms). The deadline is read again before every attempt and
+ * every backoff, so a shutdown that shortens it also cuts short an export that was already retrying.
+ */
 export async function postWithRetry(
   target: SendTarget,
   body: Uint8Array | string,
   contentType: string,
-  deadline: number,
+  deadline: () => number,
   requestTimeoutMs: number,
+  maxAttempts = Infinity,
 ): Promise<SendResult> {
   let backoff = INITIAL_BACKOFF_MS;
   let attempts = 0;
   for (;;) {
-    const remaining = deadline - Date.now();
+    const remaining = deadline() - Date.now();
     const result = await postOnce(target, body, contentType, Math.max(1, Math.min(requestTimeoutMs, remaining)));
     attempts++;
     result.attempts = attempts;
-    if (result.ok || !result.retryable) return result;
+    if (result.ok || !result.retryable || attempts >= maxAttempts) return result;
     const jittered = backoff * (0.8 + Math.random() * 0.4);
     const wait = result.retryAfterMs !== undefined ? result.retryAfterMs : jittered;
-    if (Date.now() + wait >= deadline) return result;
+    if (Date.now() + wait >= deadline()) return result;
     await sleep(wait);
+    if (Date.now() >= deadline()) return result;
     backoff = Math.min(backoff * 1.5, MAX_BACKOFF_MS);
   }
 }

@@ -7,7 +7,7 @@ import type { Span } from '../trace/span.js';
 import type { ResourceRecord } from '../trace/types.js';
 import { encodeTraceRequestJsonBytes } from './otlp-json.js';
 import { encodeTraceRequestProto } from './otlp-proto.js';
-import { postWithRetry } from './http-sender.js';
+import { postOnce, postWithRetry } from './http-sender.js';
 import type { SendTarget } from './http-sender.js';
 import { debug, warn } from '../log.js';
 
@@ -20,6 +20,7 @@ export interface Destination {
 }
 
 const WARN_INTERVAL_MS = 60_000;
+const LOCAL_UI_TIMEOUT_MS = 2000;
 
 export class TraceExporter {
   private localUi: Destination | undefined = undefined;
@@ -28,6 +29,9 @@ export class TraceExporter {
   sentSpans = 0;
   failedSpans = 0;
   private readonly lastWarning = new Map<string, number>();
+  private readonly localUiSends = new Set<Promise<void>>();
+  /** Called when the Local UI stopped answering, so its detector probes for it again. */
+  onLocalUiLost: (() => void) | undefined = undefined;
 
   constructor(
     private readonly resource: ResourceRecord,
@@ -58,31 +62,56 @@ export class TraceExporter {
       : { body: encodeTraceRequestProto(this.resource, spans), contentType: 'application/x-protobuf' };
   }
 
+  /**
+   * Sends a batch. The configured endpoint is awaited, with retries; the Local UI gets one short attempt that
+   * nobody waits for: a UI that was stopped must never hold up the backend or fill the queue. A UI that does not
+   * answer is dropped until the next probe finds it again.
+   */
   async export(spans: Span[]): Promise<void> {
-    const destinations = this.destinations();
-    if (destinations.length === 0 || spans.length === 0) return;
-    const encoded = new Map<WireFormat, { body: Uint8Array; contentType: string }>();
-    const sends = destinations.map(async (destination) => {
-      let payload = encoded.get(destination.format);
-      if (payload === undefined) {
-        payload = this.encode(spans, destination.format);
-        encoded.set(destination.format, payload);
-      }
-      let deadline = Date.now() + this.exportTimeoutMs;
-      if (this.shutdownDeadline !== undefined) deadline = Math.min(deadline, this.shutdownDeadline);
-      const result = await postWithRetry(destination.target, payload.body, payload.contentType, deadline, this.exportTimeoutMs);
+    if (spans.length === 0) return;
+    const localUi = this.localUi;
+    if (localUi !== undefined) this.sendToLocalUi(localUi, spans);
+    const primary = this.primary;
+    if (primary === undefined) return;
+    const { body, contentType } = this.encode(spans, primary.format);
+    const started = Date.now();
+    const deadline = () => {
+      const normal = started + this.exportTimeoutMs;
+      return this.shutdownDeadline === undefined ? normal : Math.min(normal, this.shutdownDeadline);
+    };
+    const result = await postWithRetry(primary.target, body, contentType, deadline, this.exportTimeoutMs);
+    if (result.ok) {
+      this.sentSpans += spans.length;
+      debug(() => `exported ${spans.length} spans to ${primary.name} (${result.status})`);
+      return;
+    }
+    this.failedSpans += spans.length;
+    const why = result.error !== undefined ? result.error.message : `HTTP ${result.status}`;
+    this.rateLimitedWarning(primary.name,
+      `could not export ${spans.length} spans to ${primary.name}: ${why}` +
+      ` (after ${result.attempts} attempt${result.attempts === 1 ? '' : 's'}; ${this.failedSpans} spans dropped so far)`);
+  }
+
+  /** Waits (bounded by the caller) for Local UI sends still under way; used by shutdown flushes. */
+  async flushSideSends(): Promise<void> {
+    await Promise.all(this.localUiSends);
+  }
+
+  private sendToLocalUi(localUi: Destination, spans: Span[]): void {
+    const { body, contentType } = this.encode(spans, localUi.format);
+    const send = postOnce(localUi.target, body, contentType, LOCAL_UI_TIMEOUT_MS).then((result) => {
       if (result.ok) {
-        if (destination === this.primary) this.sentSpans += spans.length;
-        debug(() => `exported ${spans.length} spans to ${destination.name} (${result.status})`);
+        debug(() => `sent ${spans.length} spans to the Local UI`);
         return;
       }
-      if (destination === this.primary) this.failedSpans += spans.length;
-      const why = result.error !== undefined ? result.error.message : `HTTP ${result.status}`;
-      this.rateLimitedWarning(destination.name,
-        `could not export ${spans.length} spans to ${destination.name}: ${why}` +
-        ` (after ${result.attempts} attempt${result.attempts === 1 ? '' : 's'}; ${this.failedSpans} spans dropped so far)`);
+      if (result.status === undefined && this.localUi === localUi) {
+        debug(`the Local UI did not answer (${result.error?.message}); not sending there until a probe finds it again`);
+        this.localUi = undefined;
+        this.onLocalUiLost?.();
+      }
     });
-    await Promise.all(sends);
+    this.localUiSends.add(send);
+    void send.finally(() => this.localUiSends.delete(send));
   }
 
   private rateLimitedWarning(key: string, message: string): void {

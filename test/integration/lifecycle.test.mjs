@@ -196,14 +196,12 @@ describe('an unreachable or hanging backend never holds the process', () => {
   });
 
   test('dead backend while an export is already retrying when the loop drains → prompt exit', {
-    todo: 'agent bug: beforeExit re-arms a 2 s flush while an export started before shutdown is still retrying (lifecycle.ts onBeforeExit); the process lingers until OTEL_BSP_EXPORT_TIMEOUT (~8 s here)',
   }, async () => {
     const env = agentEnv({ url: `http://127.0.0.1:${await closedPort()}` });
     await assertPromptExit(env, 'exit-code-during-export', 4);
   });
 
   test('hanging backend while an export is already in flight when the loop drains → prompt exit', {
-    todo: 'agent bug: beforeExit re-arms a 2 s flush while an export started before shutdown is in flight (lifecycle.ts onBeforeExit); the process lingers until OTEL_BSP_EXPORT_TIMEOUT (10 s)',
   }, async (t) => {
     const receiver = await receiverFor(t, { delayMs: 30_000 });
     await assertPromptExit(agentEnv(receiver), 'exit-code-during-export', 4);
