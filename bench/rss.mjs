@@ -63,13 +63,20 @@ for (const app of apps) {
       if (rec.ok)
         console.log(
           `${app.padEnd(9)} r${round} ${variant.padEnd(17)} peak RSS ${fmt(MiB(rec.peakRssKiB), 1)} MiB  (at start ${fmt(MiB(rec.rssAtStartKiB), 1)} MiB, ` +
-            `after load ${fmt(MiB(rec.rssAfterLoadKiB), 1)} MiB)  ${fmt(rec.rps)} req/s`,
+            `after load ${fmt(MiB(rec.rssAfterLoadKiB), 1)} MiB)  ${fmt(rec.rps)} req/s, server CPU ${fmt(rec.window.serverCpuPct)} %` +
+            (noise(rec) > 5
+              ? `  [other processes: ${fmt(rec.window.serverCoreForeignPct)} % of server core, ${fmt(rec.window.loadCoreForeignPct)} % of load core]`
+              : ''),
         );
       else console.log(`${app.padEnd(9)} r${round} ${variant.padEnd(17)} FAILED (${rec.phase}): ${rec.error}\n${rec.stderr ?? ''}`);
     }
   }
 }
 await sink.close();
+
+function noise(r) {
+  return Math.max(r.window?.serverCoreForeignPct ?? 0, r.window?.loadCoreForeignPct ?? 0);
+}
 
 const summary = [];
 for (const app of apps) {
@@ -90,6 +97,7 @@ for (const app of apps) {
       rssAtStartMiB: start,
       addedAtStartMiB: variant === 'baseline' ? 0 : start - baseStart,
       rps: median(rs.map((r) => r.rps)),
+      maxOtherProcessesPct: Math.max(0, ...rs.map(noise)),
       error: failed?.error,
       stderr: failed?.stderr,
     });
@@ -110,6 +118,12 @@ for (const r of summary) {
 const table = lines.join('\n');
 console.log('\n' + table + '\n');
 console.log('peak RSS = VmHWM of the server process read just before it is stopped; added = variant − baseline (medians).');
+const noisy = summary.filter((r) => r.maxOtherProcessesPct > 10);
+if (noisy.length)
+  console.log(
+    `NOTE: other processes took up to ${fmt(Math.max(...noisy.map((r) => r.maxOtherProcessesPct)))} % of a benchmark core in some rounds ` +
+      `(${noisy.map((r) => `${r.app}/${r.variant}`).join(', ')}); the load (req/s) was lower there, which can lower the peak RSS a little.`,
+  );
 writeJson(opt.out, {
   benchmark: 'rss',
   options: { apps, variants, rounds, duration, warmup, connections },

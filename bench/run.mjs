@@ -170,6 +170,13 @@ for (const app of apps) {
       served,
     };
     if (variant !== 'baseline') {
+      // Paired estimate: each round's variant against the same round's baseline, median over rounds. Robust to the
+      // machine drifting between rounds (seen on shared hosts: both variants slow down together).
+      const pairs = ok
+        .map((r) => [r, runs.find((b) => b.app === app && b.variant === 'baseline' && b.round === r.round && b.ok)])
+        .filter(([, b]) => b);
+      row.lostPctPaired = median(pairs.map(([r, b]) => (1 - r.rps / b.rps) * 100));
+      row.addedServerCpuMicrosPaired = median(pairs.map(([r, b]) => r.window.cpuMicrosPerReq - b.window.cpuMicrosPerReq));
       const baseCpu = median(runs.filter((r) => r.app === app && r.variant === 'baseline' && r.ok).map((r) => r.window.cpuMicrosPerReq));
       row.addedServerCpuMicros = row.serverCpuMicrosPerReq - baseCpu;
     }
@@ -202,7 +209,7 @@ for (const app of apps) {
 
 const pct = (x) => (Number.isFinite(x) ? `${x.toFixed(1)} %` : '–');
 const lines = [
-  `| app | variant | req/s (median) | rounds | lost | +µs/req | server CPU µs/req (+) | p99 ms | requests served | spans exported (SERVER) | spans/req | export POSTs | bytes/span |`,
+  `| app | variant | req/s (median) | rounds | lost (paired) | +µs/req | server CPU µs/req (+, paired) | p99 ms | requests served | spans exported (SERVER) | spans/req | export POSTs | bytes/span |`,
   `|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
 ];
 for (const r of summary) {
@@ -213,8 +220,8 @@ for (const r of summary) {
   const isBase = r.variant === 'baseline';
   lines.push(
     `| ${r.app} | ${r.variant}${r.status === 'partial' ? ` (${r.okRounds}/${r.rounds} ok)` : ''} | ${fmt(r.rps)} | ${r.rpsRounds.map((x) => fmt(x)).join(' / ')} | ` +
-      `${isBase ? '–' : pct(r.lostPct)} | ${isBase ? `(${fmt(r.wallMicrosPerReq, 1)} µs/req)` : fmt(r.addedMicros, 1)} | ` +
-      `${fmt(r.serverCpuMicrosPerReq, 1)}${isBase ? '' : ` (+${fmt(r.addedServerCpuMicros, 1)})`} | ${fmt(r.p99Ms)} | ${fmt(r.served)} | ` +
+      `${isBase ? '–' : `${pct(r.lostPct)} (${pct(r.lostPctPaired)})`} | ${isBase ? `(${fmt(r.wallMicrosPerReq, 1)} µs/req)` : fmt(r.addedMicros, 1)} | ` +
+      `${fmt(r.serverCpuMicrosPerReq, 1)}${isBase ? '' : ` (+${fmt(r.addedServerCpuMicros, 1)}, +${fmt(r.addedServerCpuMicrosPaired, 1)})`} | ${fmt(r.p99Ms)} | ${fmt(r.served)} | ` +
       (r.spans === undefined
         ? `– | – | – | – |`
         : `${fmt(r.spans)} (${fmt(r.serverSpans)}) | ${fmt(r.spansPerRequest, 2)} (${fmt(r.serverSpansPerRequest, 3)}) | ${fmt(r.exportRequests)} | ${fmt(r.bytesPerSpan)} |`),
@@ -223,7 +230,8 @@ for (const r of summary) {
 const table = lines.join('\n');
 console.log('\n' + table + '\n');
 console.log(
-  'lost = 1 − rps/rps_baseline; +µs = (1/rps − 1/rps_baseline)·1e6; server CPU µs/req = user+system CPU of the server ' +
+  'lost = 1 − rps/rps_baseline (medians); paired = median over rounds of the same figure against that round\'s baseline; ' +
+    '+µs = (1/rps − 1/rps_baseline)·1e6; server CPU µs/req = user+system CPU of the server ' +
     'process during the measured window / requests in that window (+ = minus baseline); spans/req = all spans / requests ' +
     'served (SERVER-kind spans / requests served in parentheses); requests served include the warm-up.',
 );
