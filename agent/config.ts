@@ -68,6 +68,20 @@ export interface AgentConfig {
   };
   /** TRACEKIT_METRICS_FLUSH_INTERVAL_MS: how often buffered metric points are sent (default 10 s; shortened in tests). */
   readonly metricsFlushIntervalMs: number;
+  readonly codeMonitoring: {
+    /** TRACEKIT_CODE_MONITORING (alias TRACEKIT_ENABLE_CODE_MONITORING), and only with a usable API key. */
+    readonly enabled: boolean;
+    /** 30 s; TRACEKIT_CODE_MONITORING_POLL_INTERVAL_MS shortens it in tests. */
+    readonly pollIntervalMs: number;
+    /** 60 s while the kill switch is on; TRACEKIT_CODE_MONITORING_KILL_SWITCH_POLL_INTERVAL_MS for tests. */
+    readonly killSwitchPollIntervalMs: number;
+    /** 5 min pause after 3 failed uploads; TRACEKIT_CODE_MONITORING_BREAKER_COOLDOWN_MS for tests. */
+    readonly breakerCooldownMs: number;
+    /** TRACEKIT_PII_SCRUBBING, default true. */
+    readonly piiScrubbing: boolean;
+    /** TRACEKIT_PII_EXTRA_NAMES, lower-cased. */
+    readonly piiExtraNames: readonly string[];
+  };
 }
 
 export interface ReadConfigOptions {
@@ -287,6 +301,21 @@ function readConfigOrThrow(env: Env, opts: ReadConfigOptions): ReadConfigResult 
   }
   const probeIntervalMs = int('TRACEKIT_LOCAL_UI_PROBE_INTERVAL_MS', 30_000);
 
+  // ---- code monitoring (tracekit-protocol.md §4), off by default ----
+  const codeMonitoringVariable = get('TRACEKIT_CODE_MONITORING') !== undefined ? 'TRACEKIT_CODE_MONITORING' : 'TRACEKIT_ENABLE_CODE_MONITORING';
+  const codeMonitoringRequested = bool(codeMonitoringVariable, false);
+  if (codeMonitoringRequested && policy.base === undefined) {
+    infos.push('code monitoring needs TRACEKIT_API_KEY and a TraceKit endpoint; it stays off');
+  }
+  const codeMonitoring = {
+    enabled: codeMonitoringRequested && policy.base !== undefined,
+    pollIntervalMs: int('TRACEKIT_CODE_MONITORING_POLL_INTERVAL_MS', 30_000),
+    killSwitchPollIntervalMs: int('TRACEKIT_CODE_MONITORING_KILL_SWITCH_POLL_INTERVAL_MS', 60_000),
+    breakerCooldownMs: int('TRACEKIT_CODE_MONITORING_BREAKER_COOLDOWN_MS', 300_000),
+    piiScrubbing: bool('TRACEKIT_PII_SCRUBBING', true),
+    piiExtraNames: get('TRACEKIT_PII_EXTRA_NAMES') === undefined ? [] : splitList(get('TRACEKIT_PII_EXTRA_NAMES')!).map((name) => name.toLowerCase()),
+  };
+
   // ---- metrics buffer (tracekit-protocol.md §3: every 10 s or at 100 points) ----
   const metricsFlushIntervalMs = int('TRACEKIT_METRICS_FLUSH_INTERVAL_MS', 10_000);
 
@@ -330,6 +359,7 @@ function readConfigOrThrow(env: Env, opts: ReadConfigOptions): ReadConfigResult 
     localUi: { enabled: localUiEnabled, url: localUiUrl, probeIntervalMs },
     export: { scheduleDelayMs, maxQueueSize, maxExportBatchSize, exportTimeoutMs },
     metricsFlushIntervalMs,
+    codeMonitoring,
   });
   return { config, warnings: warnings.map(scrub), infos: infos.map(scrub) };
 }

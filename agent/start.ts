@@ -20,6 +20,8 @@ import { createHandle } from './api/handle.js';
 import type { TracekitHandle } from './api/types.js';
 import { MetricsBuffer } from './metrics/buffer.js';
 import { MetricRegistry } from './metrics/instruments.js';
+import { CodeMonitor } from './snapshots/monitor.js';
+import path from 'node:path';
 import { LocalUiDetector } from './local-ui.js';
 import { debug, info, isDebug, setDebug, warn, warnOnce } from './log.js';
 import { ModuleHooks } from './module-hooks.js';
@@ -129,6 +131,22 @@ export function startAgent(options: StartOptions): RunningAgent | undefined {
     config.metricsUrl === undefined ? undefined : createTarget(config.metricsUrl, config.metricsHeaders),
     config.metricsFlushIntervalMs,
   );
+  let monitor: CodeMonitor | undefined;
+  if (config.codeMonitoring.enabled && config.baseUrl !== undefined && config.apiKey !== undefined) {
+    monitor = new CodeMonitor({
+      baseUrl: config.baseUrl,
+      apiKey: config.apiKey,
+      serviceName: config.serviceName,
+      pollIntervalMs: config.codeMonitoring.pollIntervalMs,
+      killSwitchPollIntervalMs: config.codeMonitoring.killSwitchPollIntervalMs,
+      breakerCooldownMs: config.codeMonitoring.breakerCooldownMs,
+      piiScrubbing: config.codeMonitoring.piiScrubbing,
+      piiExtraNames: config.codeMonitoring.piiExtraNames,
+      // The bundle's own directory: frames from there are never a user's call site.
+      agentPaths: [path.dirname(__filename) + path.sep],
+    });
+    monitor.start();
+  }
   const metricsExitRequests = (): SyncRequest[] => {
     const unsent = metricsBuffer.takeUnsent();
     return unsent === undefined ? [] : [{
@@ -140,7 +158,7 @@ export function startAgent(options: StartOptions): RunningAgent | undefined {
   const removeLifecycle = installLifecycle({
     processor,
     exporter,
-    extraFlushes: [() => metricsBuffer.flush(), () => exporter.flushSideSends()],
+    extraFlushes: [() => metricsBuffer.flush(), () => exporter.flushSideSends(), () => monitor?.flush() ?? Promise.resolve()],
     exitRequests: [metricsExitRequests],
     hasPendingWork: () => processor.pending > 0 || processor.isExporting || metricsBuffer.pending > 0,
   });
@@ -156,13 +174,14 @@ export function startAgent(options: StartOptions): RunningAgent | undefined {
     await Promise.all([processor.flush(), metricsBuffer.flush()]);
     processor.stop();
     metricsBuffer.stop();
+    monitor?.stop();
   };
   const handle = createHandle({
     tracer: tracerProvider.getTracer('tracekit', AGENT_VERSION),
     metrics: new MetricRegistry(metricsBuffer),
     flush: () => Promise.all([processor.flush(), metricsBuffer.flush()]).then(() => undefined),
     shutdown,
-    snapshots: () => null,
+    snapshots: () => monitor ?? null,
   });
   installGlobalHandle(handle);
 
@@ -207,6 +226,7 @@ function summary(config: AgentConfig, instrumentations: readonly Instrumentation
     `  sampler: ${describeSampler(config.sampler.type, config.sampler.ratio)}`,
     `  instrumentations: ${instrumentations.map((i) => i.name).join(', ') || 'none'}`,
     `  ESM loader hooks: ${options.esmHooks || 'not needed (instrumented packages are reached through require)'}`,
+    `  code monitoring: ${config.codeMonitoring.enabled ? `on (PII scrubbing ${config.codeMonitoring.piiScrubbing ? 'on' : 'off'})` : 'off'}`,
     `  Local UI: ${localUi === undefined ? 'off (not development)' : `probing ${localUi.healthUrl.origin} every ${config.localUi.probeIntervalMs / 1000} s`}`,
   ].join('\n');
 }

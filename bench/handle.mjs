@@ -208,7 +208,7 @@ async function parent() {
     const doc = `${REPO}docs/performance.md`;
     const before = existsSync(doc) ? readFileSync(doc, 'utf8') : '';
     const section = [
-      '',
+      ...(before === '' ? [] : ['']),
       '## tracekit handle (issue 3)',
       '',
       'Cost per call of the global `tracekit` handle, measured by `bench/handle.mjs`:',

@@ -3,7 +3,8 @@
 // version-checked), and import-in-the-middle / require-in-the-middle must not exist twice in a process.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -30,3 +31,17 @@ await build({ ...common, entryPoints: ['agent/index.ts'], outfile: 'dist/index.c
 await build({ ...common, entryPoints: ['agent/index.ts'], outfile: 'dist/index.mjs', format: 'esm' });
 // Type declarations for the public entry.
 execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.types.json'], { stdio: 'inherit' });
+// The same declarations as .d.cts for `require` users: TypeScript's node16/nodenext resolution reads a .d.ts next
+// to "type": "module" as ESM and refuses it from CommonJS code (TS1479).
+copyAsCts('dist/types');
+
+function copyAsCts(dir) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) copyAsCts(file);
+    else if (entry.name.endsWith('.d.ts')) {
+      const text = readFileSync(file, 'utf8').replace(/(from\s+['"]\.{1,2}\/[^'"]*?)\.js(['"])/g, '$1.cjs$2');
+      writeFileSync(file.replace(/\.d\.ts$/, '.d.cts'), text);
+    }
+  }
+}

@@ -96,8 +96,8 @@ export function createHandle(deps: HandleDeps): TracekitHandle {
       return result;
     },
 
-    flush: () => deps.flush().catch(() => undefined),
-    shutdown: () => deps.shutdown().catch(() => undefined),
+    flush: () => keepAliveUntil(deps.flush()),
+    shutdown: () => keepAliveUntil(deps.shutdown()),
     getClient: () => handle,
     captureSnapshot(label: string, variables?: Record<string, unknown>): void {
       const client = deps.snapshots();
@@ -106,6 +106,19 @@ export function createHandle(deps: HandleDeps): TracekitHandle {
     getSnapshotClient: () => deps.snapshots(),
   };
   return Object.freeze(handle);
+}
+
+const FLUSH_BOUND_MS = 15_000;
+
+/**
+ * The agent's export sockets never keep a process alive, so `await tracekit.flush()` as the last thing a script
+ * does would let Node exit (ESM: code 13) before the code after the await. A referenced timer holds the loop open
+ * until the work settles, bounded in case the backend never answers.
+ */
+function keepAliveUntil(work: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<void>((resolve) => { timer = setTimeout(resolve, FLUSH_BOUND_MS); });
+  return Promise.race([work.catch(() => undefined), bound]).finally(() => clearTimeout(timer));
 }
 
 function safe<T>(make: () => T, fallback: T): T {

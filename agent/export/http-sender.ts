@@ -161,3 +161,82 @@ export function probe(url: URL, timeoutMs: number): Promise<number | undefined> 
     }
   });
 }
+
+/**
+ * `http(s).request` as it was before the client instrumentation, run with tracing suppressed: the base of every
+ * call the agent makes on its own (code monitoring's polls, registrations, uploads and SSE stream).
+ */
+export function agentRequest(
+  url: URL,
+  options: http.RequestOptions,
+  onResponse: (res: http.IncomingMessage) => void,
+): http.ClientRequest {
+  const request = url.protocol === 'https:' ? originalHttpsRequest : originalHttpRequest;
+  return context.with(suppressTracing(context.active()), () => {
+    const req = request(url, options, onResponse);
+    req.on('socket', (socket) => socket.unref());
+    return req;
+  });
+}
+
+export interface JsonResponse {
+  /** undefined when no HTTP answer came (network error, timeout). */
+  status: number | undefined;
+  contentType: string;
+  /** The raw text, capped at `maxBytes` (anything longer is cut off and `tooLarge` is set). */
+  text: string;
+  tooLarge: boolean;
+  error: Error | undefined;
+}
+
+/** One request whose answer is read as text, never more than `maxBytes`; resolves, never rejects. */
+export function requestText(
+  url: URL,
+  options: { method: string; headers: Record<string, string>; body?: string; timeoutMs: number; maxBytes: number; agent?: http.Agent },
+): Promise<JsonResponse> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const finish = (response: JsonResponse) => {
+      if (settled) return;
+      settled = true;
+      resolve(response);
+    };
+    try {
+      const payload = options.body === undefined ? undefined : Buffer.from(options.body);
+      const headers = payload === undefined ? options.headers
+        : { ...options.headers, 'Content-Type': 'application/json', 'Content-Length': String(payload.byteLength) };
+      const req = agentRequest(url, { method: options.method, headers, agent: options.agent }, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        let tooLarge = false;
+        res.on('data', (chunk: Buffer) => {
+          if (tooLarge) return;
+          size += chunk.length;
+          if (size > options.maxBytes) {
+            // A hostile or broken server: stop reading, keep nothing of it.
+            tooLarge = true;
+            chunks.length = 0;
+            res.destroy();
+            return;
+          }
+          chunks.push(chunk);
+        });
+        const done = () => finish({
+          status: res.statusCode,
+          contentType: String(res.headers['content-type'] ?? ''),
+          text: tooLarge ? '' : Buffer.concat(chunks).toString('utf8'),
+          tooLarge,
+          error: undefined,
+        });
+        res.on('end', done);
+        res.on('close', done);
+        res.on('error', () => undefined);
+      });
+      req.setTimeout(options.timeoutMs, () => req.destroy(new Error(`timed out after ${options.timeoutMs} ms`)));
+      req.on('error', (error) => finish({ status: undefined, contentType: '', text: '', tooLarge: false, error }));
+      req.end(payload);
+    } catch (error) {
+      finish({ status: undefined, contentType: '', text: '', tooLarge: false, error: error instanceof Error ? error : new Error(String(error)) });
+    }
+  });
+}

@@ -56,6 +56,7 @@ export function httpServerInstrumentation(runtime: AgentRuntime): Instrumentatio
       const method = request.method ?? 'GET';
       const span = startSpan(core, scope, parent, method, SpanKind.SERVER, undefined) as Span;
       (request as TracedRequest)[kSpan] = span;
+      span.serverRequest = request;
       (response as unknown as TracedRequest)[kSpan] = span;
       contextManager.enter(span);
       const socket = request.socket as WatchedSocket;
@@ -147,6 +148,8 @@ function endServerSpan(span: Span, request: TracedRequest, statusCode: number | 
     if (aborted) attributes['http.aborted'] = true;
     attributes['http.duration_ms'] = Math.round((now() - span.startTime) * 1000) / 1000;
   }
+  // The span waits in the export queue for up to a second: it must not keep the request object alive with it.
+  span.serverRequest = undefined;
   span.end();
 }
 

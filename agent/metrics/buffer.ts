@@ -33,7 +33,8 @@ export class MetricsBuffer {
   private points: MetricPoint[] = [];
   private flushScheduled = false;
   private readonly timer: NodeJS.Timeout | undefined;
-  private inFlight = new Set<Promise<void>>();
+  /** One send at a time: behind a hanging backend, points wait in the capped buffer instead of in sockets. */
+  private inFlight: Promise<void> | undefined = undefined;
   private lastWarning = 0;
   droppedPoints = 0;
   sentPoints = 0;
@@ -60,8 +61,9 @@ export class MetricsBuffer {
     points.push({ series, time: Date.now(), value });
     if (points.length >= FLUSH_AT_POINTS && !this.flushScheduled) {
       this.flushScheduled = true;
-      // Never send from inside the caller's stack: the request goes out once the current work yields.
-      setImmediate(this.flushSoon).unref();
+      // Never send from inside the caller's stack: the request goes out once the current work yields. Not
+      // unref'd: an unref'd immediate waits for something else to wake the loop.
+      setImmediate(this.flushSoon);
     }
   }
 
@@ -74,16 +76,18 @@ export class MetricsBuffer {
     void this.flush();
   };
 
-  /** Sends every buffered point; resolves when this and any earlier send finished. */
+  /** Sends every buffered point; resolves when the buffer is empty and no send is under way. */
   async flush(): Promise<void> {
-    if (this.target !== undefined && this.points.length > 0) {
-      const batch = this.points;
-      this.points = [];
-      const send = this.send(this.target, batch);
-      this.inFlight.add(send);
-      void send.finally(() => this.inFlight.delete(send));
+    while (this.target !== undefined && (this.inFlight !== undefined || this.points.length > 0)) {
+      if (this.inFlight === undefined) {
+        const batch = this.points;
+        this.points = [];
+        this.inFlight = this.send(this.target, batch).finally(() => {
+          this.inFlight = undefined;
+        });
+      }
+      await this.inFlight;
     }
-    await Promise.all(this.inFlight);
   }
 
   stop(): void {

@@ -20,6 +20,7 @@ import type {
   TimeInput,
   TraceState,
 } from '@opentelemetry/api';
+import type { IncomingMessage } from 'node:http';
 import { now, toEpochMillis } from './time.js';
 import type { ExportSpan, InstrumentationScope, SpanAttributes, SpanEventRecord, SpanLinkRecord } from './types.js';
 
@@ -57,6 +58,11 @@ export class Span implements ApiSpan, Context, ExportSpan {
   readonly scope: InstrumentationScope;
   /** The context this span was started in: every other context key is looked up there. */
   readonly parentContext: Context;
+  /**
+   * The incoming request of a SERVER span (set by the http server instrumentation), kept so a snapshot taken
+   * anywhere inside the request can report its request_context without any middleware.
+   */
+  serverRequest: IncomingMessage | undefined = undefined;
   private readonly sink: SpanSink | undefined;
   private spanContextCache: SpanContext | undefined = undefined;
   private readonly traceStateObject: TraceState | undefined;

@@ -121,9 +121,6 @@ describe('as an installed package (scratch project, node_modules/@tracekit/agent
   });
 
   test('CommonJS app, module Node16 (as @tsconfig/node20 sets it): import of the package compiles', {
-    todo: 'agent bug: exports["."].types is an ES-module declaration (package "type": "module", index.d.ts), also for the ' +
-      '"require" condition, so TypeScript (module node16, or nodenext before TS 5.8) rejects require of it with TS1479/TS1471; ' +
-      'ship a CommonJS declaration (dist/types/index.d.cts) under "require": { "types", "default" }',
   }, async (t) => {
     const project = scratch(t);
     const { code, output } = await project.compile(['handle-usage.ts', 'require-usage.cts'], { module: 'Node16', moduleResolution: 'Node16' });

@@ -1,0 +1,62 @@
+/**
+ * `request_context` for a snapshot: the request the active span belongs to (its SERVER span, found by walking up
+ * the span chain), with headers from an allowlist (protocol doc §4) and every value PII-scrubbed.
+ */
+import type { IncomingMessage } from 'node:http';
+import { clientIp } from '../instrument/http-attributes.js';
+import { Span } from '../trace/span.js';
+import type { PiiScrubber } from './pii.js';
+
+const HEADER_ALLOWLIST = ['content-type', 'content-length', 'host', 'user-agent', 'referer'];
+const MAX_DEPTH = 64;
+
+export interface RequestContext {
+  method: string;
+  path: string;
+  url: string;
+  ip: string | undefined;
+  user_agent: string | undefined;
+  query: Record<string, string | string[]>;
+  headers: Record<string, string>;
+}
+
+export function findServerRequest(span: Span | undefined): IncomingMessage | undefined {
+  let current: unknown = span;
+  for (let depth = 0; depth < MAX_DEPTH && current instanceof Span; depth++) {
+    if (current.serverRequest !== undefined) return current.serverRequest;
+    current = current.parentContext;
+  }
+  return undefined;
+}
+
+export function buildRequestContext(span: Span | undefined, pii: PiiScrubber | undefined): RequestContext | undefined {
+  const request = findServerRequest(span);
+  if (request === undefined) return undefined;
+  const scrub = (value: string) => (pii === undefined ? value : pii.scrubString(value).value);
+  const url = request.url ?? '/';
+  const q = url.indexOf('?');
+  const query: Record<string, string | string[]> = {};
+  if (q !== -1) {
+    for (const [key, value] of new URLSearchParams(url.slice(q + 1))) {
+      const clean = pii !== undefined && pii.isSensitiveName(key) ? '[REDACTED:sensitive_name]' : scrub(value);
+      const existing = query[key];
+      if (existing === undefined) query[key] = clean;
+      else query[key] = Array.isArray(existing) ? [...existing, clean] : [existing, clean];
+    }
+  }
+  const headers: Record<string, string> = {};
+  for (const name of HEADER_ALLOWLIST) {
+    const value = request.headers[name];
+    if (typeof value === 'string') headers[name] = scrub(value);
+  }
+  const userAgent = request.headers['user-agent'];
+  return {
+    method: request.method ?? 'GET',
+    path: q === -1 ? url : url.slice(0, q),
+    url: pii === undefined ? url : pii.scrubUrl(url),
+    ip: clientIp(request.headers, request.socket?.remoteAddress),
+    user_agent: typeof userAgent === 'string' ? scrub(userAgent) : undefined,
+    query,
+    headers,
+  };
+}
