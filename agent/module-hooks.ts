@@ -4,14 +4,10 @@
  * (`express/lib/router/layer`, as require-in-the-middle names files: no `.js`, no `/index`); RITM matches both, for CommonJS apps and for the `require`s that CommonJS
  * packages make when an ESM app imports them.
  */
-import { createRequire } from 'node:module';
+import { Hook } from 'require-in-the-middle';
 import { debug } from './log.js';
 
 export type OnRequire = (exports: unknown, name: string, basedir: string | undefined) => unknown;
-
-interface RitmModule {
-  Hook: new (modules: string[], options: { internals?: boolean }, onrequire: OnRequire) => { unhook(): void };
-}
 
 export class ModuleHooks {
   private readonly handlers = new Map<string, OnRequire[]>();
@@ -31,13 +27,10 @@ export class ModuleHooks {
 
   install(): void {
     if (this.hook !== undefined || this.handlers.size === 0) return;
-    // Loaded here rather than imported at the top so that an agent with nothing to patch never loads it.
-    const require = createRequire(__filename);
-    const { Hook } = require('require-in-the-middle') as RitmModule;
-    this.hook = new Hook(this.moduleNames, {}, (exports, name, basedir) => {
+    this.hook = new Hook(this.moduleNames, {}, <T>(exports: T, name: string, basedir?: string): T => {
       const handlers = this.handlers.get(name.replace(/\\/g, '/'));
       if (handlers === undefined) return exports;
-      let current = exports;
+      let current: unknown = exports;
       for (const handler of handlers) {
         try {
           current = handler(current, name, basedir) ?? current;
@@ -46,7 +39,7 @@ export class ModuleHooks {
         }
       }
       debug(`patched ${name}`);
-      return current;
+      return current as T;
     });
   }
 

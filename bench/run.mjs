@@ -38,7 +38,7 @@ if (opt.help) {
   console.log(`usage: node bench/run.mjs [--apps ${Object.keys(APPS).join(',')}] [--variants ${ALL_VARIANTS.join(',')}]
        [--rounds 3] [--duration 10 (s)] [--warmup 2 (s)] [--connections 50] [--drain 6000 (ms)] [--out file.json]
        [--idle-wait 60 (s, wait for an idle machine before each server start; 0 = don't)]
-       [--noisy-pct 10 (% of the server's core used by other processes that makes a round "noisy")]
+       [--noisy-pct 10 (% of the server's or the load generator's core used by other processes that makes a round "noisy")]
        [--retries 2 (re-runs of a noisy round; the least noisy attempt is kept)]`);
   process.exit(0);
 }

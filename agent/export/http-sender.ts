@@ -6,13 +6,10 @@
  * were when this module loaded, before the http client instrumentation wraps them, and run every call with
  * tracing suppressed so no other instrumentation (OTel's net/dns, say) sees it either.
  */
-import http from 'node:http';
-import https from 'node:https';
+import type * as http from 'node:http';
 import { context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
-
-const originalHttpRequest = http.request;
-const originalHttpsRequest = https.request;
+import { loadHttp, loadHttps, originalRequest } from '../builtins.js';
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 const INITIAL_BACKOFF_MS = 1000;
@@ -22,6 +19,7 @@ const MAX_RESPONSE_BYTES = 64 * 1024;
 export interface SendTarget {
   readonly url: URL;
   readonly headers: Readonly<Record<string, string>>;
+  /** Created on first use, so that defining a target does not load http/https (builtins.ts). */
   readonly agent: http.Agent;
 }
 
@@ -36,9 +34,16 @@ export interface SendResult {
 
 export function createTarget(url: string, headers: Readonly<Record<string, string>>): SendTarget {
   const parsed = new URL(url);
-  const agentOptions = { keepAlive: true, maxSockets: 4, maxFreeSockets: 2, timeout: 30_000 };
-  const agent = parsed.protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
-  return { url: parsed, headers, agent };
+  let agent: http.Agent | undefined;
+  return {
+    url: parsed,
+    headers,
+    get agent() {
+      const agentOptions = { keepAlive: true, maxSockets: 4, maxFreeSockets: 2, timeout: 30_000 };
+      agent ??= parsed.protocol === 'https:' ? new (loadHttps().Agent)(agentOptions) : new (loadHttp().Agent)(agentOptions);
+      return agent;
+    },
+  };
 }
 
 /** One POST; resolves (never rejects) with what happened. */
@@ -53,7 +58,7 @@ export function postOnce(target: SendTarget, body: Uint8Array | string, contentT
     const fail = (error: Error) => finish({ ok: false, status: undefined, retryable: true, retryAfterMs: undefined, error });
     try {
       const url = target.url;
-      const request = url.protocol === 'https:' ? originalHttpsRequest : originalHttpRequest;
+      const request = originalRequest(url.protocol);
       const payload = typeof body === 'string' ? Buffer.from(body) : body;
       context.with(suppressTracing(context.active()), () => {
         const req = request(url, {
@@ -143,7 +148,7 @@ export function probe(url: URL, timeoutMs: number): Promise<number | undefined> 
       resolve(status);
     };
     try {
-      const request = url.protocol === 'https:' ? originalHttpsRequest : originalHttpRequest;
+      const request = originalRequest(url.protocol);
       context.with(suppressTracing(context.active()), () => {
         const req = request(url, { method: 'GET', agent: false }, (res) => {
           res.resume();
@@ -171,7 +176,7 @@ export function agentRequest(
   options: http.RequestOptions,
   onResponse: (res: http.IncomingMessage) => void,
 ): http.ClientRequest {
-  const request = url.protocol === 'https:' ? originalHttpsRequest : originalHttpRequest;
+  const request = originalRequest(url.protocol);
   return context.with(suppressTracing(context.active()), () => {
     const req = request(url, options, onResponse);
     req.on('socket', (socket) => socket.unref());

@@ -1,6 +1,13 @@
 /** Pure helpers for http span attributes: client IP, URL redaction, peer.service (protocol doc §2). */
-import { isIP } from 'node:net';
+import { createRequire } from 'node:module';
 import type { IncomingHttpHeaders } from 'node:http';
+
+// net is loaded on first use (by then a server or client has loaded it anyway), not at agent start-up.
+let netIsIP: ((input: string) => number) | undefined;
+function isIP(input: string): number {
+  netIsIP ??= ((typeof require === 'function' ? require : createRequire(__filename))('node:net') as typeof import('node:net')).isIP;
+  return netIsIP(input);
+}
 
 /** First X-Forwarded-For entry, else X-Real-IP, else Forwarded: for=, else the socket peer; only valid IPs. */
 export function clientIp(headers: IncomingHttpHeaders, socketAddress: string | undefined): string | undefined {

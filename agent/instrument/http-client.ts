@@ -7,10 +7,14 @@
  * ClientRequest right after it is built and before the app writes or ends it. `get` is rewrapped as Node defines
  * it (request + end), because Node's own `get` calls the unpatched internal `request`.
  */
-import http from 'node:http';
-import https from 'node:https';
-import { syncBuiltinESMExports } from 'node:module';
+import dc from 'node:diagnostics_channel';
+import fs from 'node:fs';
+import path from 'node:path';
+import nodeModule, { syncBuiltinESMExports } from 'node:module';
 import type { ClientRequest, IncomingMessage } from 'node:http';
+import { isBuiltinLoaded, loadHttp, loadHttps, recordOriginals } from '../builtins.js';
+import type { HttpModule, HttpsModule } from '../builtins.js';
+import type { ModuleHooks } from '../module-hooks.js';
 import { SpanKind, SpanStatusCode, context, propagation } from '@opentelemetry/api';
 import type { TextMapSetter } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
@@ -19,8 +23,8 @@ import { startSpan } from '../trace/tracer.js';
 import { peerService, redactUrl } from './http-attributes.js';
 import type { AgentRuntime, Instrumentation } from './types.js';
 
-type RequestFn = typeof http.request;
-type Module = typeof http | typeof https;
+type RequestFn = HttpModule['request'];
+type Module = HttpModule | HttpsModule;
 
 const kOriginal = Symbol('tracekit.original');
 
@@ -30,7 +34,7 @@ const headerSetter: TextMapSetter<ClientRequest> = {
   },
 };
 
-export function httpClientInstrumentation(runtime: AgentRuntime): Instrumentation {
+export function httpClientInstrumentation(runtime: AgentRuntime, hooks: ModuleHooks): Instrumentation {
   const scope = runtime.scope('@tracekit/agent/http-client');
   const mappings = runtime.config.serviceNameMappings;
   let enabled = false;
@@ -98,6 +102,8 @@ export function httpClientInstrumentation(runtime: AgentRuntime): Instrumentatio
 
   function patch(module: Module, defaultProtocol: string): void {
     if ((module.request as unknown as Record<symbol, unknown>)[kOriginal] !== undefined) return;
+    // The agent's own export calls use these, never the wrappers.
+    recordOriginals(defaultProtocol === 'https:' ? 'https' : 'http', module);
     const request = wrapRequest(module.request, defaultProtocol);
     // Node's own `get` is request() + end(); rebuilt so that it goes through the wrapped request.
     const get = function get(this: unknown, ...args: unknown[]): ClientRequest {
@@ -108,6 +114,68 @@ export function httpClientInstrumentation(runtime: AgentRuntime): Instrumentatio
     (get as unknown as Record<symbol, unknown>)[kOriginal] = module.get;
     module.request = request as typeof module.request;
     module.get = get as unknown as typeof module.get;
+    // ESM named imports (`import { request } from 'node:http'`) are copies until synced.
+    syncBuiltinESMExports();
+  }
+
+  /**
+   * Patches http and https when the app first loads them rather than at start (builtins.ts: loading them costs
+   * ~25 ms). Triggers, whichever comes first:
+   *   - already loaded at start (`--import` after something else loaded them): now;
+   *   - `require('http')` / `require('node:http')`: require-in-the-middle, before the app gets the module;
+   *   - an ESM `import` on Node >= 22.15: a synchronous module.registerHooks resolve hook, before linking;
+   *   - an ESM app on older Node: at start (eagerly), since its imports cannot be seen;
+   *   - and as a safety net: the first turn of the event loop, the first incoming and the first outgoing request.
+   */
+  function patchWhenLoaded(): void {
+    const inProgress = new Set<string>();
+    const ensure = (name: 'http' | 'https') => {
+      // Loading the module below re-enters the require and resolve hooks that called us.
+      if (!enabled || inProgress.has(name)) return;
+      inProgress.add(name);
+      try {
+        if (name === 'http') patch(loadHttp(), 'http:');
+        else patch(loadHttps(), 'https:');
+      } catch (error) {
+        runtime.fail('http-client', error);
+      } finally {
+        inProgress.delete(name);
+      }
+    };
+    const registerHooks = (nodeModule as { registerHooks?: (hooks: object) => unknown }).registerHooks;
+    // Without synchronous resolve hooks, an ESM app's `import http` is invisible to us: load and patch now, as an
+    // eager agent would. CommonJS apps (and `node -e`) keep the lazy path.
+    const eager = typeof registerHooks !== 'function' && !mainIsCommonJs();
+    for (const name of ['http', 'https'] as const) {
+      if (eager || isBuiltinLoaded(name) !== false) ensure(name);
+      hooks.onRequire(name, (exports) => {
+        ensure(name);
+        return exports;
+      });
+    }
+    if (typeof registerHooks === 'function') {
+      registerHooks({
+        resolve(specifier: string, context: unknown, nextResolve: (s: string, c: unknown) => { url: string }) {
+          const result = nextResolve(specifier, context);
+          if (result.url === 'node:http' || result.url === 'node:https') ensure(result.url === 'node:http' ? 'http' : 'https');
+          return result;
+        },
+      });
+    }
+    // Last resorts for anything that slipped through: the first turn of the loop, the first incoming request
+    // (before its handler can call out), the first outgoing request.
+    const whenSeen = () => {
+      for (const name of ['http', 'https'] as const) if (isBuiltinLoaded(name) === true) ensure(name);
+    };
+    setImmediate(whenSeen).unref();
+    for (const name of ['http.server.request.start', 'http.client.request.start']) {
+      const channel = dc.channel(name);
+      const once = () => {
+        channel.unsubscribe(once);
+        whenSeen();
+      };
+      channel.subscribe(once);
+    }
   }
 
   function unpatch(module: Module): void {
@@ -121,18 +189,33 @@ export function httpClientInstrumentation(runtime: AgentRuntime): Instrumentatio
     name: 'http-client',
     enable() {
       enabled = true;
-      patch(http, 'http:');
-      patch(https, 'https:');
-      // ESM named imports (`import { request } from 'node:http'`) are copies until synced.
-      syncBuiltinESMExports();
+      patchWhenLoaded();
     },
     disable() {
       enabled = false;
-      unpatch(http);
-      unpatch(https);
+      if (isBuiltinLoaded('http') !== false) unpatch(loadHttp());
+      if (isBuiltinLoaded('https') !== false) unpatch(loadHttps());
       syncBuiltinESMExports();
     },
   };
+}
+
+/** Whether the app's entry file is CommonJS (by extension, else the nearest package.json "type"). */
+function mainIsCommonJs(): boolean {
+  const main = process.argv[1];
+  if (main === undefined || main === '') return true; // node -e / REPL: no module graph to miss.
+  try {
+    const file = path.resolve(main);
+    if (file.endsWith('.cjs')) return true;
+    if (!file.endsWith('.js')) return false;
+    for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+      const pkg = path.join(dir, 'package.json');
+      if (fs.existsSync(pkg)) return (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { type?: unknown }).type !== 'module';
+      if (path.dirname(dir) === dir) return true;
+    }
+  } catch {
+    return false;
+  }
 }
 
 /** The port the request goes to: from the URL or options argument, else the protocol default. */

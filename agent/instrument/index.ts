@@ -14,7 +14,7 @@ export function enabledInstrumentations(runtime: AgentRuntime, hooks: ModuleHook
   const { disabledInstrumentations: off, autoInstrumentHttpClient } = runtime.config;
   const list: Instrumentation[] = [];
   if (!off.has('http') && !off.has('https')) list.push(httpServerInstrumentation(runtime));
-  if (autoInstrumentHttpClient && !off.has('http-client')) list.push(httpClientInstrumentation(runtime));
+  if (autoInstrumentHttpClient && !off.has('http-client')) list.push(httpClientInstrumentation(runtime, hooks));
   if (autoInstrumentHttpClient && !off.has('fetch')) list.push(fetchInstrumentation(runtime));
   if (!off.has('express')) list.push(expressInstrumentation(runtime, hooks));
   if (!off.has('fastify')) list.push(fastifyInstrumentation(runtime));

@@ -30,18 +30,25 @@
  * | array | array (holes as `"[N empty items]"`); beyond `maxItems`: a last item `"[… N more items]"` |
  * | plain or null-prototype object | object; beyond `maxKeys`: a last key `"…": "[N more keys]"` |
  * | class instance | object with `"@type": "<constructor name>"` first, then the own enumerable properties |
- * | Map | `{"@type":"Map","size":n,"entries":[[key,value],…]}` |
- * | Set | `{"@type":"Set","size":n,"values":[…]}` (a subclass adds `"@class"`) |
- * | Error | `{"@type":"Error","name","message","stack","cause"?,"errors"?, …own enumerable props}` |
+ * | Map | `{"@type":"Map","size":n,"entries":[[key,value],…]}`; beyond `maxItems`: `"…": "[N more entries]"` |
+ * | Set | `{"@type":"Set","size":n,"values":[…]}`; beyond `maxItems`: `"…": "[N more values]"` (a subclass of either adds `"@class"`) |
+ * | Error | `{"@type":"Error","name","message","stack"?,"cause"?,"errors"?, …own enumerable props}` (`stack` is left out when `name` or `message` is an accessor: V8 would call it to format the stack) |
  * | Buffer | `{"@type":"Buffer","length":n,"hex":"<first 64 bytes>…"}` |
  * | typed array | `{"@type":"Uint16Array","length":n,"items":[…]}` |
  * | ArrayBuffer, SharedArrayBuffer | `{"@type":"ArrayBuffer","byteLength":n,"hex":"…"}` |
  * | DataView | `{"@type":"DataView","byteLength":n,"byteOffset":n}` |
  * | container at the depth limit | `"[Object]"`, `"[Array(n)]"`, `"[Map(n)]"`, `"[Set(n)]"`, `"[ClassName]"`, `"[TypeError]"` |
  * | cycle (an ancestor) | `"[Circular]"` |
- * | after the time budget | `"[budget exceeded]"` (each remaining top-level variable; one trailing entry per open container) |
- * | after ~90 % of the payload cap | `"[payload limit]"`, the same way |
+ * | after the time budget | `"[budget exceeded]"`: each remaining top-level variable gets it; an open container gets one trailing item (array) or `"…"` key (object, Map, Set) |
+ * | after ~90 % of the payload cap (estimated while walking) | `"[payload limit]"`, the same way |
  * | a value that failed | `"[unserializable: <reason>]"` |
+ *
+ * Variables that are not an object record (an array, a Map, a primitive, a Proxy) are captured as `{ "value": … }`.
+ *
+ * Time: the clock is read every 16 nodes. Two costs cannot be bounded from JavaScript: `Object.keys` of an object with
+ * millions of keys, and V8 flattening a rope string (built by `+=`/`repeat`) on its first read — a one-time cost the
+ * app would pay on its own first read of that string. A cold process also pays for lazy compilation on its first
+ * capture (several ms): `warmUpSerializer()` moves that to start-up.
  *
  * Payload cap: when the JSON of the variables is still over `maxPayloadBytes`, `variables` takes the marker form
  * `{"_truncated":true,"_reason":"payload_limit","_payload_bytes":<size before>,"_max_payload_bytes":<cap>, <name>:
@@ -56,6 +63,7 @@
  * (type, variable), at most 100.
  */
 import { Buffer } from 'node:buffer';
+import { KeyObject } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { types as utilTypes } from 'node:util';
 import { REDACTED_SENSITIVE_NAME, SENSITIVE_NAME_FLAG, type PiiScrubber } from './pii.js';
@@ -228,6 +236,14 @@ const URLPrototype: object = URL.prototype;
 const URLSearchParamsPrototype: object = URLSearchParams.prototype;
 const WeakRefPrototype: object | undefined = typeof WeakRef === 'function' ? WeakRef.prototype : undefined;
 const MapPrototype: object = Map.prototype;
+const ArrayPrototype: object = Array.prototype;
+// util.types.isKeyObject / isCryptoKey read a symbol-keyed property ([[Get]], which reaches a Proxy in the prototype
+// chain); comparing prototypes does not.
+const KeyObjectPrototype: object | undefined = typeof KeyObject === 'function' ? (KeyObject.prototype as object) : undefined;
+const CryptoKeyPrototype: object | undefined =
+  typeof (globalThis as { CryptoKey?: unknown }).CryptoKey === 'function'
+    ? ((globalThis as unknown as { CryptoKey: { prototype: object } }).CryptoKey.prototype as object)
+    : undefined;
 const SetPrototype: object = Set.prototype;
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -248,7 +264,8 @@ interface State {
   size: number;
   stop: number;
   truncated: boolean;
-  readonly ancestors: Set<object>;
+  /** The containers being serialized, outermost first (at most maxDepth + 2: an array beats a Set here). */
+  readonly ancestors: object[];
   readonly flags: SecurityFlag[];
   readonly flagKeys: Set<string>;
 }
@@ -469,6 +486,18 @@ function className(o: object): string | undefined {
   return undefined;
 }
 
+/** Whether the first property `key` found along the prototype chain is an accessor (or the chain has a Proxy). */
+function isAccessorInChain(o: object, key: PropertyKey): boolean {
+  let p: unknown = o;
+  for (let i = 0; i < 32 && p !== null && typeof p === 'object'; i++) {
+    if (utilTypes.isProxy(p)) return true;
+    const d = getOwnDesc(p, key);
+    if (d !== undefined) return !('value' in d);
+    p = getProto(p);
+  }
+  return false;
+}
+
 function readOwnData(o: object, key: PropertyKey): { found: boolean; value: unknown } {
   const d = getOwnDesc(o, key);
   if (d === undefined || !('value' in d)) return { found: false, value: undefined };
@@ -558,6 +587,15 @@ function leaf(st: State, text: string): string {
 function serializeObject(o: object, depth: number, path: string, st: State): unknown {
   if (utilTypes.isProxy(o)) return leaf(st, MARKER_PROXY);
 
+  // Fast paths: plain objects, null-prototype objects and plain arrays (most of what gets captured).
+  const proto: unknown = getProto(o);
+  if (proto === ObjectPrototype || proto === null) return serializeRecord(o, undefined, depth, path, st);
+  if (proto === ArrayPrototype && isArray(o)) {
+    if (st.ancestors.includes(o)) return leaf(st, MARKER_CIRCULAR);
+    if (depth >= st.limits.maxDepth) return depthMarker(st, `[Array(${(o as unknown[]).length})]`);
+    return enter(o, st, () => serializeArray(o as unknown[], depth, path, st));
+  }
+
   // Leaves: no recursion, fine at any depth.
   if (utilTypes.isDate(o)) {
     const t = I.dateGetTime(o) as number;
@@ -575,8 +613,8 @@ function serializeObject(o: object, depth: number, path: string, st: State): unk
   if (utilTypes.isGeneratorObject(o)) return leaf(st, '[Generator]');
   if (utilTypes.isMapIterator(o)) return leaf(st, '[Map Iterator]');
   if (utilTypes.isSetIterator(o)) return leaf(st, '[Set Iterator]');
-  if (utilTypes.isKeyObject(o)) return leaf(st, '[KeyObject]');
-  if (utilTypes.isCryptoKey(o)) return leaf(st, '[CryptoKey]');
+  if (inChain(o, KeyObjectPrototype)) return leaf(st, '[KeyObject]');
+  if (inChain(o, CryptoKeyPrototype)) return leaf(st, '[CryptoKey]');
   if (utilTypes.isExternal(o)) return leaf(st, '[External]');
   if (utilTypes.isTypedArray(o)) return serializeTypedArray(o, path, st);
   if (utilTypes.isAnyArrayBuffer(o)) {
@@ -617,7 +655,7 @@ function serializeObject(o: object, depth: number, path: string, st: State): unk
   }
 
   // Containers.
-  if (st.ancestors.has(o)) return leaf(st, MARKER_CIRCULAR);
+  if (st.ancestors.includes(o)) return leaf(st, MARKER_CIRCULAR);
   const atLimit = depth >= st.limits.maxDepth;
   if (isArray(o)) {
     if (atLimit) return depthMarker(st, `[Array(${(o as unknown[]).length})]`);
@@ -636,8 +674,13 @@ function serializeObject(o: object, depth: number, path: string, st: State): unk
     if (atLimit) return depthMarker(st, `[${typeof name === 'string' && name !== '' ? name.slice(0, 64) : 'Error'}]`);
     return enter(o, st, () => serializeError(o, depth, path, st));
   }
-  const cls = className(o);
-  if (atLimit) return depthMarker(st, `[${cls ?? 'Object'}]`);
+  return serializeRecord(o, className(o), depth, path, st);
+}
+
+/** A plain object, a null-prototype object or a class instance (`cls`): its own enumerable properties. */
+function serializeRecord(o: object, cls: string | undefined, depth: number, path: string, st: State): unknown {
+  if (st.ancestors.includes(o)) return leaf(st, MARKER_CIRCULAR);
+  if (depth >= st.limits.maxDepth) return depthMarker(st, `[${cls ?? 'Object'}]`);
   return enter(o, st, () => {
     const out: Record<string, unknown> = {};
     if (cls !== undefined) {
@@ -655,11 +698,11 @@ function depthMarker(st: State, text: string): string {
 }
 
 function enter<T>(o: object, st: State, body: () => T): T {
-  st.ancestors.add(o);
+  st.ancestors.push(o);
   try {
     return body();
   } finally {
-    st.ancestors.delete(o);
+    st.ancestors.pop();
   }
 }
 
@@ -833,9 +876,13 @@ function serializeError(e: object, depth: number, path: string, st: State): unkn
   out.name = typeof name === 'string' ? serializeString(name, childPath(path, 'name'), st) : className(e) ?? 'Error';
   const message = readOwnData(e, 'message');
   out.message = typeof message.value === 'string' ? serializeString(message.value, childPath(path, 'message'), st) : '';
-  // V8 formats `stack` lazily on this first read (Error.prepareStackTrace, if the app installed one, runs here).
-  const stack = readOwnData(e, 'stack');
-  if (typeof stack.value === 'string') out.stack = serializeString(stack.value, childPath(path, 'stack'), st);
+  // V8 formats `stack` lazily, on its first read: the formatter reads `name` and `message` through [[Get]], so an
+  // accessor there would run. Then the stack is left out. (An app-installed Error.prepareStackTrace also runs on that
+  // first read, as it would on the app's own.)
+  if (!isAccessorInChain(e, 'name') && !isAccessorInChain(e, 'message')) {
+    const stack = readOwnData(e, 'stack');
+    if (typeof stack.value === 'string') out.stack = serializeString(stack.value, childPath(path, 'stack'), st);
+  }
   const cause = readOwnData(e, 'cause');
   if (cause.found) out.cause = serialize(cause.value, depth + 1, childPath(path, 'cause'), st);
   const errors = readOwnData(e, 'errors');
@@ -844,22 +891,49 @@ function serializeError(e: object, depth: number, path: string, st: State): unkn
   return out;
 }
 
-/** Output key for an object key (truncated, scrubbed, unique in `out`), and the path of its value. */
-function outputKey(key: string, path: string, out: Record<string, unknown>, st: State): { shown: string; path: string } {
-  let shown = key.length > MAX_KEY_LENGTH ? `${key.slice(0, MAX_KEY_LENGTH)}…` : key;
-  if (st.pii !== undefined) {
-    const r = st.pii.scrubText(shown);
-    if (r.types.length > 0) {
-      shown = r.value;
-      flagAll(st, r.types, childPath(path, shown));
-    }
+interface KeyInfo {
+  /** The key as shown: truncated, scrubbed. */
+  shown: string;
+  types: readonly string[];
+  sensitive: boolean;
+}
+
+const NO_TYPES: readonly string[] = Object.freeze([]);
+const KEY_CACHE_LIMIT = 2048;
+/** Per scrubber: object keys repeat from capture to capture (they are names in the code, rarely data). */
+const keyCaches = new WeakMap<PiiScrubber, Map<string, KeyInfo>>();
+
+function keyInfo(key: string, pii: PiiScrubber | undefined): KeyInfo {
+  const truncated = key.length > MAX_KEY_LENGTH ? `${key.slice(0, MAX_KEY_LENGTH)}…` : key;
+  if (pii === undefined) return { shown: truncated, types: NO_TYPES, sensitive: false };
+  let cache = keyCaches.get(pii);
+  if (cache === undefined) {
+    cache = new Map();
+    keyCaches.set(pii, cache);
   }
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  const r = pii.scrubText(truncated);
+  const info: KeyInfo = { shown: r.value, types: r.types.length > 0 ? r.types : NO_TYPES, sensitive: pii.isSensitiveName(key) };
+  // Only clean keys are cached: a key that held PII (an e-mail used as a key) is not kept alive by the cache.
+  if (key.length <= 128 && info.types.length === 0) {
+    if (cache.size >= KEY_CACHE_LIMIT) cache.clear();
+    cache.set(key, info);
+  }
+  return info;
+}
+
+/** Output key for an object key (truncated, scrubbed, unique in `out`), the path of its value, and its sensitivity. */
+function outputKey(key: string, path: string, out: Record<string, unknown>, st: State): { shown: string; path: string; sensitive: boolean } {
+  const info = keyInfo(key, st.pii);
+  let shown = info.shown;
+  if (info.types.length > 0) flagAll(st, info.types, childPath(path, shown));
   if (shown !== key || shown === MORE_KEY || shown === '@type') {
     let unique = shown;
     for (let n = 2; hasOwnProperty.call(out, unique); n++) unique = `${shown} (${n})`;
     shown = unique;
   }
-  return { shown, path: st.pii === undefined ? '' : childPath(path, shown) };
+  return { shown, path: st.pii === undefined ? '' : childPath(path, shown), sensitive: info.sensitive };
 }
 
 function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
@@ -900,11 +974,11 @@ function serializeProps(
     } catch {
       keyText = '[Symbol]';
     }
-    const { shown, path: valuePath } = outputKey(keyText, path, out, st);
+    const { shown, path: valuePath, sensitive } = outputKey(keyText, path, out, st);
     charge(st, shown.length + 4);
     shownCount++;
     try {
-      if (st.pii !== undefined && typeof key === 'string' && st.pii.isSensitiveName(key)) {
+      if (sensitive && typeof key === 'string') {
         flag(st, SENSITIVE_NAME_FLAG, valuePath);
         value = leaf(st, REDACTED_SENSITIVE_NAME);
       } else if (st.stop !== RUNNING) {
@@ -1015,7 +1089,7 @@ export function serializeVariables(variables: unknown, options: SerializeOptions
       size: 2,
       stop: RUNNING,
       truncated: false,
-      ancestors: new Set(),
+      ancestors: [],
       flags: [],
       flagKeys: new Set(),
     };
@@ -1023,7 +1097,7 @@ export function serializeVariables(variables: unknown, options: SerializeOptions
     if (variables === null || variables === undefined) {
       // nothing captured
     } else if (isVariablesRecord(variables)) {
-      st.ancestors.add(variables); // `vars.self = vars` is a cycle too
+      st.ancestors.push(variables); // `vars.self = vars` is a cycle too
       serializeProps(variables, out, -1, '', st, undefined, true);
     } else {
       out.value = serialize(variables, 0, 'value', st);

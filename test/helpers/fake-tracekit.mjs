@@ -29,8 +29,13 @@ export async function startFakeTraceKit() {
     otherRequests,
     /** Override the poll answer: (request) => ({ status, headers?, body: string|Buffer }) or undefined for the default. */
     pollAnswer: undefined,
-    /** Override the capture answer status: (request) => number. */
+    /**
+     * Override the capture answer status: (request) => number, or 'reset' to destroy the connection without an
+     * answer (a network error for the agent).
+     */
     captureStatus: undefined,
+    /** When true, a capture increments its breakpoint's capture_count, as the real backend does. */
+    countCaptures: false,
     /** Override how SSE requests are answered: (req, res) => boolean (true = handled). */
     sseAnswer: undefined,
     /** When true, new auto-registrations become enabled breakpoints immediately (listed by the next poll). */
@@ -132,6 +137,13 @@ export async function startFakeTraceKit() {
       if (url.pathname === '/sdk/snapshots/capture') {
         captures.push(record);
         const status = backend.captureStatus?.(record) ?? 201;
+        if (status === 'reset') {
+          res.socket?.destroy();
+          return;
+        }
+        if (backend.countCaptures && status >= 200 && status < 300 && body && typeof body === 'object') {
+          state.breakpoints = state.breakpoints.map((bp) => (bp.id === body.breakpoint_id ? { ...bp, capture_count: (bp.capture_count ?? 0) + 1 } : bp));
+        }
         res.writeHead(status, { 'content-type': 'application/json' }).end('{}');
         return;
       }
