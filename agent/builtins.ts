@@ -7,7 +7,7 @@
  * instrumentation patches each module when the app first loads it (see instrument/http-client.ts); the agent's
  * own export code asks for the originals, never the patched functions, so it is never traced.
  */
-import { createRequire } from 'node:module';
+import { nodeRequire } from './node-require.js';
 import type * as Http from 'node:http';
 import type * as Https from 'node:https';
 
@@ -15,7 +15,6 @@ export type HttpModule = typeof Http;
 export type HttpsModule = typeof Https;
 export type RequestFunction = typeof Http.request;
 
-const nodeRequire = typeof require === 'function' ? require : createRequire(__filename);
 
 interface Originals {
   request: RequestFunction;

@@ -3,7 +3,7 @@
  * variables the environment leaves unset. Values are trimmed and an empty value counts as unset, in both.
  * Nothing is written back: the app's own dotenv (if any) still sees an untouched `process.env`.
  */
-import { createRequire } from 'node:module';
+import { nodeRequire } from '../node-require.js';
 import { join } from 'node:path';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -18,7 +18,7 @@ export interface Lookup {
 
 function loadDotenv(): typeof import('dotenv') {
   // A plain require call: esbuild keeps the bundled module's initialisation lazy until this runs.
-  return (typeof require === 'function' ? require : createRequire(__filename))('dotenv') as typeof import('dotenv');
+  return nodeRequire('dotenv') as typeof import('dotenv');
 }
 
 function own(record: Env, name: string): string | undefined {

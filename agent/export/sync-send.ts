@@ -4,7 +4,7 @@
  * Atomics.wait for at most the remaining budget. Measured here: ~75 ms for a worker to start and deliver one batch
  * to a loopback receiver.
  */
-import { createRequire } from 'node:module';
+import { nodeRequire } from '../node-require.js';
 
 export interface SyncRequest {
   url: string;
@@ -35,7 +35,7 @@ export function sendSync(requests: SyncRequest[], timeoutMs: number): boolean {
   try {
     const flag = new Int32Array(new SharedArrayBuffer(4));
     // Loaded only here, at exit: worker_threads costs ~5 ms to load at start-up.
-    const { Worker } = (typeof require === 'function' ? require : createRequire(__filename))('node:worker_threads') as typeof import('node:worker_threads');
+    const { Worker } = nodeRequire('node:worker_threads') as typeof import('node:worker_threads');
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
       // Without this the worker would inherit `--import @tracekit/agent/register` and start a second agent.

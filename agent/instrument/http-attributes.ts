@@ -1,11 +1,11 @@
 /** Pure helpers for http span attributes: client IP, URL redaction, peer.service (protocol doc §2). */
-import { createRequire } from 'node:module';
+import { nodeRequire } from '../node-require.js';
 import type { IncomingHttpHeaders } from 'node:http';
 
 // net is loaded on first use (by then a server or client has loaded it anyway), not at agent start-up.
 let netIsIP: ((input: string) => number) | undefined;
 function isIP(input: string): number {
-  netIsIP ??= ((typeof require === 'function' ? require : createRequire(__filename))('node:net') as typeof import('node:net')).isIP;
+  netIsIP ??= (nodeRequire('node:net') as typeof import('node:net')).isIP;
   return netIsIP(input);
 }
 

@@ -174,12 +174,12 @@ async function session(t, { fixture = ROUTES, env = {}, nodeArgs, setup, baselin
       return backend.captures.filter((c) => c.body?.label === label);
     },
     /** Calls `snap(label)` until a capture of it arrives (a breakpoint may need a moment to be applied). */
-    async captureSoon(label, timeoutMs = 5000, route = `/snap?label=${encodeURIComponent(label)}`) {
+    async captureSoon(label, timeoutMs = 5000, route = `/snap?label=${encodeURIComponent(label)}`, headers = {}) {
       const before = s.captured(label).length;
       const deadline = Date.now() + timeoutMs;
       while (s.captured(label).length === before) {
         if (Date.now() > deadline) throw new Error(`no capture of ${label} within ${timeoutMs} ms\nstderr: ${app.stderr}`);
-        await s.get(route);
+        await s.get(route, headers);
         await backend.waitFor(() => s.captured(label).length > before, 250).catch(() => {});
       }
       return s.captured(label).at(-1).body;
@@ -759,5 +759,208 @@ describe('circuit breaker (capture uploads)', { concurrency: true }, () => {
     const refused = s.warnings().filter((line) => line.includes('HTTP 400'));
     assert.equal(refused.length, 1, s.app.stderr);
     await s.stop();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+
+describe('PII scrubbing in captures', { concurrency: true }, () => {
+  const groups = ['values', 'values2', 'nested', 'map', 'url', 'extra'];
+  const piiBreakpoints = (b) => [...groups.map((g) => b.breakpoint({ function_name: 'piiCapture', label: `pii-${g}` })), ...fences(b)];
+  const requestHeaders = { referer: 'https://carol:pw1@example.com/from?api_key=zzzzzzzz&x=1', 'user-agent': 'probe ada@example.com' };
+  const requestQuery = '&token=abc123&contact=ada%40example.com&page=2';
+
+  /** One capture of a group, taken again (a second later) if it ran into the time budget. */
+  async function captureGroup(s, group) {
+    for (let attempt = 1; ; attempt++) {
+      const capture = await s.captureSoon(`pii-${group}`, 5000, `/pii?group=${group}${requestQuery}`, requestHeaders);
+      if (!JSON.stringify(capture.variables).includes('[budget exceeded]') || attempt === 4) return capture;
+      await sleep(1050);
+    }
+  }
+
+  async function captureAll(s) {
+    await s.backend.waitFor(() => s.backend.polls.length >= 1);
+    const out = {};
+    for (const group of groups) out[group] = await captureGroup(s, group);
+    return out;
+  }
+
+  const flagsOf = (capture) => capture.security_flags.map((f) => `${f.type}/${f.severity}/${f.variable}`).sort();
+
+  test('every pattern and sensitive names at every depth, with their security_flags', async (t) => {
+    const s = await session(t, { env: { TRACEKIT_PII_EXTRA_NAMES: 'ssn_last4,mothers_maiden' }, setup: (b) => b.setBreakpoints(piiBreakpoints(b)) });
+    const c = await captureAll(s);
+
+    assert.deepEqual(c.values.variables, {
+      email: 'write to [REDACTED:email] today',
+      ssn: 'ssn [REDACTED:ssn] on file',
+      card_spaces: 'card [REDACTED:credit_card]',
+      card_dashes: '[REDACTED:credit_card]',
+      card_plain: '[REDACTED:credit_card]',
+      aws_access: 'id [REDACTED:aws_key]',
+      aws_env: 'aws_secret_access_key=[REDACTED:aws_secret]',
+    });
+    assert.deepEqual(flagsOf(c.values), [
+      'aws_key/high/aws_access', 'aws_secret/high/aws_env', 'credit_card/high/card_dashes', 'credit_card/high/card_plain',
+      'credit_card/high/card_spaces', 'email/high/email', 'ssn/high/ssn',
+    ]);
+
+    assert.deepEqual(c.values2.variables, {
+      bearer: 'Authorization: Bearer [REDACTED:oauth_token]',
+      stripe: 'charge with [REDACTED:stripe_key]',
+      login: 'login password=[REDACTED:password] then',
+      session: '[REDACTED:jwt]',
+      pem: '[REDACTED:private_key]',
+      config: 'api_key=[REDACTED:api_key]',
+      monkey: 'banana',
+    });
+    assert.deepEqual(flagsOf(c.values2), [
+      'api_key/high/config', 'jwt/high/session', 'oauth_token/high/bearer', 'password/high/login', 'private_key/high/pem', 'stripe_key/high/stripe',
+    ]);
+
+    assert.deepEqual(c.nested.variables, {
+      profile: { contact: { primary: '[REDACTED:email]', db: { password: '[REDACTED:sensitive_name]', user_token: '[REDACTED:sensitive_name]' } } },
+      list: [{ secret: '[REDACTED:sensitive_name]' }, 'ssn [REDACTED:ssn]', ['deeper [REDACTED:email]']],
+    });
+    assert.deepEqual(flagsOf(c.nested), [
+      'email/high/list[2][0]', 'email/high/profile.contact.primary', 'sensitive_variable_name/medium/list[0].secret',
+      'sensitive_variable_name/medium/profile.contact.db.password', 'sensitive_variable_name/medium/profile.contact.db.user_token', 'ssn/high/list[1]',
+    ]);
+
+    assert.deepEqual(c.map.variables.byName, {
+      '@type': 'Map',
+      size: 3,
+      entries: [['api_key', '[REDACTED:sensitive_name]'], ['[REDACTED:email]', 'a Map key that is an email'], ['owner', '[REDACTED:email]']],
+    });
+    assert.deepEqual(c.map.security_flags.map((f) => f.type).sort(), ['email', 'email', 'sensitive_variable_name']);
+
+    assert.equal(c.url.variables.link, 'https://[REDACTED:password]@example.com/cb?token=[REDACTED:sensitive_name]&q=[REDACTED:email]&page=2');
+    assert.equal(c.url.variables.href, 'https://[REDACTED:password]@example.com/cb?api_key=[REDACTED:sensitive_name]&name=ok');
+    assert.deepEqual(flagsOf(c.url), [
+      'email/high/link', 'password/high/href', 'password/high/link', 'sensitive_variable_name/medium/href', 'sensitive_variable_name/medium/link',
+    ]);
+
+    assert.deepEqual(c.extra.variables, { extra: { ssn_last4: '[REDACTED:sensitive_name]', mothers_maiden: '[REDACTED:sensitive_name]', nickname: 'Ada' } });
+
+    const types = new Set(Object.values(c).flatMap((capture) => capture.security_flags.map((f) => f.type)));
+    for (const type of ['email', 'ssn', 'credit_card', 'aws_key', 'aws_secret', 'oauth_token', 'stripe_key', 'password', 'jwt', 'private_key', 'api_key', 'sensitive_variable_name']) {
+      assert.ok(types.has(type), `a ${type} flag`);
+    }
+    for (const capture of Object.values(c)) {
+      for (const f of capture.security_flags) assert.equal(f.severity, f.type === 'sensitive_variable_name' ? 'medium' : 'high');
+      // Nothing raw anywhere in the upload.
+      assert.doesNotMatch(JSON.stringify(capture), /ada@example\.com|hunter2|s3cr3t|AKIAIOSFODNN7EXAMPLE|sk_live_4eC|4111|123-45-6789|abc123|carol:pw1|zzzzzzzz/);
+    }
+
+    // request_context: query, URL, headers scrubbed too.
+    const context = c.values.request_context;
+    assert.equal(context.query.token, '[REDACTED:sensitive_name]');
+    assert.equal(context.query.contact, '[REDACTED:email]');
+    assert.equal(context.query.page, '2');
+    assert.equal(context.path, '/pii');
+    assert.doesNotMatch(context.url, /abc123|ada/);
+    assert.match(context.url, /token=\[REDACTED:sensitive_name\]/);
+    assert.equal(context.headers.referer, 'https://[REDACTED:password]@example.com/from?api_key=[REDACTED:sensitive_name]&x=1');
+    assert.equal(context.user_agent, 'probe [REDACTED:email]');
+    await s.stop();
+  });
+
+  test('TRACEKIT_PII_SCRUBBING=false leaves everything as it is, with no flags', async (t) => {
+    const s = await session(t, { env: { TRACEKIT_PII_SCRUBBING: 'false' }, setup: (b) => b.setBreakpoints(piiBreakpoints(b)) });
+    const c = await captureAll(s);
+    assert.equal(c.values.variables.email, 'write to ada@example.com today');
+    assert.equal(c.values.variables.card_spaces, 'card 4111 1111 1111 1111');
+    assert.equal(c.values2.variables.login, 'login password=hunter2 then');
+    assert.equal(c.values2.variables.config, 'api_key=abcdefghijklmnopqrstuvwxyz0123');
+    assert.equal(c.nested.variables.profile.contact.db.password, 'hunter2');
+    assert.deepEqual(c.map.variables.byName.entries[0], ['api_key', 'map-value-under-a-sensitive-key']);
+    assert.equal(c.url.variables.link, 'https://alice:s3cret@example.com/cb?token=abc123&q=ada%40example.com&page=2');
+    assert.equal(c.extra.variables.extra.ssn_last4, '6789');
+    for (const capture of Object.values(c)) assert.deepEqual(capture.security_flags, []);
+    assert.equal(c.values.request_context.query.token, 'abc123');
+    await s.stop();
+  });
+
+  test('without TRACEKIT_PII_EXTRA_NAMES, names outside the list stay readable', async (t) => {
+    const s = await session(t, { setup: (b) => b.setBreakpoints(piiBreakpoints(b)) });
+    await s.backend.waitFor(() => s.backend.polls.length >= 1);
+    const capture = await captureGroup(s, 'extra');
+    assert.deepEqual(capture.variables, { extra: { ssn_last4: '6789', mothers_maiden: 'Smith', nickname: 'Ada' } });
+    assert.deepEqual(capture.security_flags, []);
+    await s.stop();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+
+describe('serializer in the real app', { concurrency: true }, () => {
+  /** The deepest nesting of objects/arrays in a JSON value. */
+  function depth(value) {
+    if (value === null || typeof value !== 'object') return 0;
+    return 1 + Math.max(0, ...Object.values(value).map(depth));
+  }
+
+  test('hostile values (Proxy with throwing traps, throwing getter, toJSON, cycle, BigInt, 100 MB string, 1e6 array, 50 levels)', async (t) => {
+    const s = await session(t, { setup: (b) => b.setBreakpoints([b.breakpoint({ function_name: '/hostile', label: 'hostile' }), ...fences(b)]) });
+    await s.backend.waitFor(() => s.backend.polls.length >= 1);
+    // The answer (the fixture's counters of user code that ran) must equal the one without the agent: all zero.
+    // A cold first capture may run into the 2 ms budget (see the todo test below): then take it again.
+    let capture;
+    for (let attempt = 1; attempt <= 4; attempt++) {
+      capture = await s.captureSoon('hostile', 10_000, '/hostile');
+      if (!JSON.stringify(capture.variables).includes('[budget exceeded]')) break;
+      await sleep(1050);
+    }
+    const v = capture.variables;
+    assert.equal(v.hostile, '[Proxy]');
+    assert.equal(v.withGetter.plain, 1);
+    assert.equal(v.withGetter.boom, '[Getter]');
+    assert.equal(v.withGetter.toJSON, '[Function: toJSON]');
+    assert.deepEqual(v.cyclic, { name: 'loop', self: '[Circular]' });
+    assert.equal(v.big, '1000000000000000000000000000000n');
+    assert.match(v.huge, /^x{1024}…\[truncated \d+ chars\]$/);
+    assert.ok(Array.isArray(v.many) && v.many.length <= 101, 'at most 100 items and a marker');
+    for (const item of v.many) assert.ok(item === 1 || /^\[/.test(item), `item ${item}`);
+    assert.ok(depth(v.deep) <= 6, `deep is cut at the depth limit (depth ${depth(v.deep)})`);
+    assert.ok(Buffer.byteLength(JSON.stringify(v)) <= 65536, 'variables within 64 KB');
+    assert.ok(Buffer.byteLength(JSON.stringify(capture)) <= 72 * 1024, 'the whole body stays small');
+    assert.doesNotMatch(s.app.stderr, /failed internally|warning/);
+    const micros = [...s.app.stderr.matchAll(/CAPTURE-MICROS ([\d.]+)/g)].map((m) => Number(m[1]));
+    assert.ok(micros.length >= 1);
+    t.diagnostic(`captureSnapshot of the hostile variables took ${micros.map((m) => `${(m / 1000).toFixed(2)} ms`).join(', ')}`);
+    assert.ok(Math.max(...micros) < 100_000, `captureSnapshot blocked the loop for ${Math.max(...micros)} µs`);
+    await s.stop();
+  });
+
+  test('the fixture\'s /hostile route, and breakpoint max_depth / max_payload_bytes', async (t) => {
+    const s = await session(t, {
+      fixture: APP_CJS,
+      setup: (b) => b.setBreakpoints([
+        b.breakpoint({ function_name: '/hostile', label: 'hostile', max_payload_bytes: 2048 }),
+        b.breakpoint({ function_name: 'checkout', label: 'checkout-total', max_depth: 1 }),
+      ]),
+    });
+    await s.backend.waitFor(() => s.backend.polls.length >= 1);
+    const hostile = await s.captureSoon('hostile', 10_000, '/hostile');
+    assert.ok(Buffer.byteLength(JSON.stringify(hostile.variables)) <= 2048, JSON.stringify(hostile.variables).length);
+    const checkout = await s.captureSoon('checkout-total', 5000, '/checkout');
+    assert.equal(typeof checkout.variables.cart, 'object');
+    assert.equal(typeof checkout.variables.cart.items, 'string', 'cut at depth 1');
+    assert.doesNotMatch(s.app.stderr, /failed internally|warning/);
+    await s.stop();
+  });
+
+  test('the first capture of a process stays within the 2 ms budget (the serializer is warmed up at start)', {
+    todo: 'agent bug: monitor.ts never calls serialize.ts warmUpSerializer() (written for this purpose), so the first capture pays for lazy compilation and runs into the 2 ms budget',
+  }, async (t) => {
+    const s = await session(t, { setup: (b) => b.setBreakpoints([...['values', 'values2'].map((g) => b.breakpoint({ function_name: 'piiCapture', label: `pii-${g}` })), ...fences(b)]) });
+    await s.backend.waitFor(() => s.backend.polls.length >= 1);
+    await sleep(200);
+    const first = await s.captureSoon('pii-values', 5000, '/pii?group=values');
+    const second = await s.captureSoon('pii-values2', 5000, '/pii?group=values2');
+    await s.stop();
+    assert.doesNotMatch(JSON.stringify(first.variables), /budget exceeded/);
+    assert.doesNotMatch(JSON.stringify(second.variables), /budget exceeded/);
   });
 });
