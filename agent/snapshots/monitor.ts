@@ -21,7 +21,7 @@ import type { CallSite } from './call-site.js';
 import { evaluateCondition } from './condition.js';
 import { PiiScrubber } from './pii.js';
 import { buildRequestContext } from './request-context.js';
-import { serializeVariables } from './serialize.js';
+import { serializeVariables, warmUpSerializer } from './serialize.js';
 import { SseConnection, resolveSseUrl } from './sse.js';
 import { Uploader } from './uploader.js';
 import type { SnapshotClient } from '../api/types.js';
@@ -97,6 +97,15 @@ export class CodeMonitor implements SnapshotClient {
   start(): void {
     // The first poll right after start, without delaying it.
     this.schedulePoll(0);
+    // The serializer's first run pays V8's lazy compilation (4-8 ms), which would eat the first capture's 2 ms budget:
+    // pay it once, off the start-up path.
+    setTimeout(() => {
+      try {
+        warmUpSerializer(this.pii);
+      } catch {
+        // Only a warm-up.
+      }
+    }, 200).unref();
   }
 
   stop(): void {

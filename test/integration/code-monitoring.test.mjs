@@ -767,7 +767,7 @@ describe('circuit breaker (capture uploads)', { concurrency: true }, () => {
 describe('PII scrubbing in captures', { concurrency: true }, () => {
   const groups = ['values', 'values2', 'nested', 'map', 'url', 'extra'];
   const piiBreakpoints = (b) => [...groups.map((g) => b.breakpoint({ function_name: 'piiCapture', label: `pii-${g}` })), ...fences(b)];
-  const requestHeaders = { referer: 'https://carol:pw1@example.com/from?api_key=zzzzzzzz&x=1', 'user-agent': 'probe ada@example.com' };
+  const requestHeaders = { 'user-agent': 'probe ada@example.com', referer: 'https://example.com/from?x=1' };
   const requestQuery = '&token=abc123&contact=ada%40example.com&page=2';
 
   /** One capture of a group, taken again (a second later) if it ran into the time budget. */
@@ -850,7 +850,7 @@ describe('PII scrubbing in captures', { concurrency: true }, () => {
     for (const capture of Object.values(c)) {
       for (const f of capture.security_flags) assert.equal(f.severity, f.type === 'sensitive_variable_name' ? 'medium' : 'high');
       // Nothing raw anywhere in the upload.
-      assert.doesNotMatch(JSON.stringify(capture), /ada@example\.com|hunter2|s3cr3t|AKIAIOSFODNN7EXAMPLE|sk_live_4eC|4111|123-45-6789|abc123|carol:pw1|zzzzzzzz/);
+      assert.doesNotMatch(JSON.stringify(capture), /ada@example\.com|hunter2|s3cr3t|AKIAIOSFODNN7EXAMPLE|sk_live_4eC|4111|123-45-6789|abc123/);
     }
 
     // request_context: query, URL, headers scrubbed too.
@@ -861,9 +861,20 @@ describe('PII scrubbing in captures', { concurrency: true }, () => {
     assert.equal(context.path, '/pii');
     assert.doesNotMatch(context.url, /abc123|ada/);
     assert.match(context.url, /token=\[REDACTED:sensitive_name\]/);
-    assert.equal(context.headers.referer, 'https://[REDACTED:password]@example.com/from?api_key=[REDACTED:sensitive_name]&x=1');
+    assert.equal(context.headers.referer, 'https://example.com/from?x=1');
+    assert.equal(context.headers['user-agent'], 'probe [REDACTED:email]');
     assert.equal(context.user_agent, 'probe [REDACTED:email]');
     await s.stop();
+  });
+
+  test('request_context header values are scrubbed as URLs: a referer\'s userinfo and sensitive query parameters', {
+    todo: 'agent bug: request-context.ts scrubs header values (and user_agent) with pii.scrubString (value patterns only) instead of pii.scrubText, so a referer keeps its userinfo and query secrets',
+  }, async (t) => {
+    const s = await session(t, { setup: (b) => b.setBreakpoints(piiBreakpoints(b)) });
+    await s.backend.waitFor(() => s.backend.polls.length >= 1);
+    const capture = await s.captureSoon('pii-extra', 5000, '/pii?group=extra', { referer: 'https://carol:pw1@example.com/from?api_key=zzzzzzzz&x=1' });
+    await s.stop();
+    assert.equal(capture.request_context.headers.referer, 'https://[REDACTED:password]@example.com/from?api_key=[REDACTED:sensitive_name]&x=1');
   });
 
   test('TRACEKIT_PII_SCRUBBING=false leaves everything as it is, with no flags', async (t) => {
@@ -954,13 +965,15 @@ describe('serializer in the real app', { concurrency: true }, () => {
   test('the first capture of a process stays within the 2 ms budget (the serializer is warmed up at start)', {
     todo: 'agent bug: monitor.ts never calls serialize.ts warmUpSerializer() (written for this purpose), so the first capture pays for lazy compilation and runs into the 2 ms budget',
   }, async (t) => {
-    const s = await session(t, { setup: (b) => b.setBreakpoints([...['values', 'values2'].map((g) => b.breakpoint({ function_name: 'piiCapture', label: `pii-${g}` })), ...fences(b)]) });
+    // Cold, the first capture of these 7 strings was seen with every variable "[budget exceeded]"; warm, it takes
+    // well under 1 ms. Timing-dependent, so this shows the bug on most runs, not all.
+    const groups = ['values', 'values2', 'nested'];
+    const s = await session(t, { setup: (b) => b.setBreakpoints([...groups.map((g) => b.breakpoint({ function_name: 'piiCapture', label: `pii-${g}` })), ...fences(b)]) });
     await s.backend.waitFor(() => s.backend.polls.length >= 1);
     await sleep(200);
-    const first = await s.captureSoon('pii-values', 5000, '/pii?group=values');
-    const second = await s.captureSoon('pii-values2', 5000, '/pii?group=values2');
+    const captures = [];
+    for (const g of groups) captures.push(await s.captureSoon(`pii-${g}`, 5000, `/pii?group=${g}`));
     await s.stop();
-    assert.doesNotMatch(JSON.stringify(first.variables), /budget exceeded/);
-    assert.doesNotMatch(JSON.stringify(second.variables), /budget exceeded/);
+    for (const capture of captures) assert.doesNotMatch(JSON.stringify(capture.variables), /budget exceeded/);
   });
 });
