@@ -12,17 +12,30 @@ function isIP(input: string): number {
 /** First X-Forwarded-For entry, else X-Real-IP, else Forwarded: for=, else the socket peer; only valid IPs. */
 export function clientIp(headers: IncomingHttpHeaders, socketAddress: string | undefined): string | undefined {
   const forwardedFor = headers['x-forwarded-for'];
+  return clientIpFrom(
+    Array.isArray(forwardedFor) ? forwardedFor[0] : forwardedFor,
+    typeof headers['x-real-ip'] === 'string' ? headers['x-real-ip'] : undefined,
+    typeof headers['forwarded'] === 'string' ? headers['forwarded'] : undefined,
+    socketAddress,
+  );
+}
+
+/** The same rules from the individual header values (the http server instrumentation reads them from rawHeaders). */
+export function clientIpFrom(
+  forwardedFor: string | undefined,
+  realIp: string | undefined,
+  forwarded: string | undefined,
+  socketAddress: string | undefined,
+): string | undefined {
   if (forwardedFor !== undefined) {
-    const first = firstListEntry(Array.isArray(forwardedFor) ? forwardedFor[0] : forwardedFor);
+    const first = firstListEntry(forwardedFor);
     const ip = first === undefined ? undefined : normaliseIp(first);
     if (ip !== undefined) return ip;
   }
-  const realIp = headers['x-real-ip'];
   if (typeof realIp === 'string') {
     const ip = normaliseIp(realIp.trim());
     if (ip !== undefined) return ip;
   }
-  const forwarded = headers['forwarded'];
   if (typeof forwarded === 'string') {
     const match = /(?:^|[;,\s])for="?([^";,]+)"?/i.exec(forwarded);
     const ip = match === null ? undefined : normaliseIp(match[1]!);
@@ -31,8 +44,18 @@ export function clientIp(headers: IncomingHttpHeaders, socketAddress: string | u
   return socketAddress === undefined ? undefined : unmapIpv4(socketAddress);
 }
 
+/** ASCII case-insensitive equality with a lower-case `target`, without allocating a lower-cased copy. */
+export function equalsLowerCase(value: string, target: string): boolean {
+  if (value.length !== target.length) return false;
+  if (value === target) return true;
+  for (let i = 0; i < target.length; i++) {
+    if ((value.charCodeAt(i) | 0x20) !== target.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
 /** Dual-stack sockets report IPv4 peers as `::ffff:1.2.3.4`; dashboards expect the plain IPv4 form. */
-function unmapIpv4(address: string): string {
+export function unmapIpv4(address: string): string {
   return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
 }
 

@@ -977,3 +977,138 @@ describe('serializer in the real app', { concurrency: true }, () => {
     for (const capture of captures) assert.doesNotMatch(JSON.stringify(capture.variables), /budget exceeded/);
   });
 });
+
+// ---------------------------------------------------------------------------------------------------------------
+
+describe('garbage from the backend', { concurrency: true }, () => {
+  const tenMegabytes = Buffer.from(`{"breakpoints":[],"pad":"${'x'.repeat(10 * 1024 * 1024)}"}`);
+  const garbage = [
+    ['HTML', { status: 200, headers: { 'content-type': 'text/html' }, body: '<!doctype html><html><body>502 Bad Gateway</body></html>' }],
+    ['null', { body: 'null' }],
+    ['[]', { body: '[]' }],
+    ['breakpoints "x"', { body: '{"breakpoints":"x"}' }],
+    ['kill_switch "yes"', { body: '{"breakpoints":[],"kill_switch":"yes"}' }],
+    ['cut-off JSON', { body: '{"breakpoints":[{"id":"x","function_name":"snap"' }],
+    ['an empty body', { body: '' }],
+    ['10 MB', { body: tenMegabytes }],
+    ['HTTP 500', { status: 500, body: '{"error":"boom"}' }],
+  ];
+
+  test('each kind of garbage poll keeps the last good breakpoint set, with one warning in all', async (t) => {
+    const s = await session(t, {
+      setup: (b) => b.setBreakpoints([...garbage.map((_, i) => snapBreakpoint(b, `good-${i}`)), ...fences(b)]),
+    });
+    const b = s.backend;
+    await s.captureSoon('fence-12');
+    for (const [i, [name, answer]] of garbage.entries()) {
+      b.pollAnswer = () => answer;
+      const polls = b.polls.length;
+      await b.waitFor(() => b.polls.length >= polls + 2, 5000, `two polls answered with ${name}`);
+      const capture = await s.captureSoon(`good-${i}`);
+      assert.equal(capture.label, `good-${i}`, name);
+    }
+    const problems = s.warnings().filter((line) => line.includes('breakpoint poll failed'));
+    assert.equal(problems.length, 1, `one warning per minute\n${s.app.stderr}`);
+    assert.equal(s.warnings().length, 1, s.app.stderr);
+    assert.match(problems[0], /keeping the last good breakpoints/);
+    await s.stop();
+  });
+
+  test('breakpoints with wrong types and duplicate ids: bad entries are skipped, good ones stay in force', async (t) => {
+    const s = await session(t, { setup: (b) => b.setBreakpoints([snapBreakpoint(b, 'wt-a'), ...fences(b)]) });
+    const b = s.backend;
+    await s.captureSoon('wt-a');
+    const a = b.breakpoints[0];
+    const fenceList = b.breakpoints.slice(1);
+    b.setBreakpoints([
+      a,
+      { ...a },
+      { id: 'w1', function_name: 5, label: ['x'], line_number: '7' },
+      { id: 'w2', function_name: 'snap', label: 'wt-2', enabled: 'yes' },
+      { id: 'w3', function_name: 'snap', label: 'wt-3', expire_at: 'tomorrow' },
+      { id: {}, function_name: 'snap', label: 'wt-4' },
+      null, 42, 'bp', [],
+      { id: 'dup', function_name: 'snap', label: 'wt-dup', enabled: false },
+      { id: 'dup', function_name: 'snap', label: 'wt-dup', enabled: true },
+      { id: 'w5', function_name: 'snap', label: 'wt-5', max_captures: 'lots', capture_count: -3, unknown: { nested: true } },
+      ...fenceList,
+    ]);
+    const polls = b.polls.length;
+    await b.waitFor(() => b.polls.length >= polls + 2, 5000, 'two polls with the odd list');
+    await sleep(1000);
+    await s.captureSoon('wt-a');
+    for (const label of ['wt-2', 'wt-3', 'wt-4']) await s.expectNoCapture(label);
+    await s.captureSoon('wt-dup'); // duplicate ids: the last one wins
+    await s.captureSoon('wt-5'); // unusable counts fall back to the defaults, unknown fields are ignored
+    await s.stop();
+  });
+
+  test('breakpoints with wrong types, fresh ids on every poll: at most one warning per minute', {
+    todo: 'agent bug: monitor.ts applyPollResponse warns once per distinct skip reason (warnOnce(`bp-skip:${reason}`)), and reasons carry the server\'s id, so each new bad id is a new warning line (and a new entry in log.ts\'s never-emptied `seen` set)',
+  }, async (t) => {
+    const s = await session(t, { setup: (b) => b.setBreakpoints([snapBreakpoint(b, 'wt-a'), ...fences(b)]) });
+    const b = s.backend;
+    await s.captureSoon('wt-a');
+    const good = b.breakpoints;
+    b.pollAnswer = (record) => {
+      const n = b.polls.indexOf(record);
+      return { body: JSON.stringify({ breakpoints: [...good, { id: `bad-${n}`, function_name: 'snap', label: 'x', enabled: 'yes' }, { id: `late-${n}`, function_name: 'snap', label: 'y', expire_at: 'soon' }] }) };
+    };
+    const polls = b.polls.length;
+    await b.waitFor(() => b.polls.length >= polls + 6, 5000, 'six odd polls');
+    await s.stop();
+    assert.ok(s.warnings().length <= 1, `${s.warnings().length} warning lines within a second:\n${s.warnings().join('\n')}`);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+
+describe('app unaffected; code monitoring off by default', { concurrency: true }, () => {
+  const routes = ['/snap?label=off', '/pii?group=values', '/typical', '/hostile', '/client'];
+
+  for (const [name, env] of [
+    ['TRACEKIT_CODE_MONITORING unset (the default)', { TRACEKIT_CODE_MONITORING: null }],
+    ['TRACEKIT_CODE_MONITORING=false', { TRACEKIT_CODE_MONITORING: 'false' }],
+    ['TRACEKIT_CODE_MONITORING=true without an API key', { TRACEKIT_API_KEY: null }],
+  ]) {
+    test(`${name}: no request to /sdk/*, getSnapshotClient() is null, answers unchanged`, async (t) => {
+      const s = await session(t, { env });
+      for (const route of routes) await s.get(route); // /client answers {"client":"null"}, as without the agent
+      await sleep(700);
+      const b = s.backend;
+      assert.equal(b.polls.length + b.registrations.length + b.captures.length + b.sseRequests.length, 0);
+      assert.deepEqual(b.otherRequests.filter((r) => r.url.startsWith('/sdk')), []);
+      assert.deepEqual(s.warnings(), []);
+      await s.stop();
+    });
+  }
+
+  test('TRACEKIT_ENABLE_CODE_MONITORING=true (the alias) turns it on: getSnapshotClient() is an object', async (t) => {
+    const s = await session(t, { env: { TRACEKIT_CODE_MONITORING: null, TRACEKIT_ENABLE_CODE_MONITORING: 'true' } });
+    await s.backend.waitFor(() => s.backend.polls.length >= 1, 5000, 'a poll');
+    const response = await request(`${s.app.url}/client`);
+    assert.equal(response.body, '{"ok":true,"result":{"client":"object"}}');
+    await s.stop();
+  });
+
+  test('monitoring on, every route answers as without the agent and SIGTERM exits the same', async (t) => {
+    const s = await session(t, { env: { TRACEKIT_DEBUG: 'true' }, setup: (b) => { b.activateOnRegister = true; } });
+    for (const route of routes.filter((r) => r !== '/client')) await s.get(route);
+    await s.backend.waitFor(() => s.backend.registrations.length >= 4, 5000, 'the registrations').catch((e) => { throw new Error(`${e.message}\n${s.app.stderr}`); });
+    await sleep(400);
+    for (const route of routes.filter((r) => r !== '/client')) await s.get(route);
+    await s.backend.waitFor(() => s.backend.captures.length >= 4, 5000, 'the captures');
+    await s.stop();
+  });
+
+  test('the CJS and ESM fixtures answer as without the agent, and exit the same on SIGTERM', async (t) => {
+    for (const fixture of [APP_CJS, ESM_ASYNC]) {
+      const s = await session(t, { fixture, setup: (b) => { b.activateOnRegister = true; } });
+      const paths = fixture === APP_CJS ? ['/checkout', '/async', '/new', '/method', '/anonymous', '/hostile', '/missing'] : ['/', '/alias'];
+      for (const route of paths) await s.get(route);
+      await sleep(700);
+      for (const route of paths) await s.get(route);
+      await s.stop();
+    }
+  });
+});
