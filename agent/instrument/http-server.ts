@@ -118,33 +118,32 @@ export function httpServerInstrumentation(runtime: AgentRuntime): Instrumentatio
       const ip = forwardedFor === undefined && realIp === undefined && forwarded === undefined
         ? peerAddress(socket)
         : clientIpFrom(forwardedFor, realIp, forwarded, peerAddress(socket));
-      const attributes = span.attributes;
-      // Both the TraceKit dashboard names and the OpenTelemetry stable names (protocol doc §2).
-      attributes['http.method'] = method;
-      attributes['http.request.method'] = method;
-      attributes['http.url'] = `${scheme}://${host ?? 'localhost'}${q === -1 ? url : `${path}?${query}`}`;
-      attributes['url.scheme'] = scheme;
-      attributes['url.path'] = path;
-      if (q !== -1) attributes['url.query'] = query;
-      if (userAgent !== undefined) {
-        attributes['http.user_agent'] = userAgent;
-        attributes['user_agent.original'] = userAgent;
-      }
-      if (ip !== undefined) {
-        attributes['http.client_ip'] = ip;
-        attributes['client.address'] = ip;
-      }
-      if (host !== undefined) {
-        const colon = host.lastIndexOf(':');
-        if (colon > host.lastIndexOf(']')) {
-          attributes['server.address'] = host.slice(0, colon);
-          const port = Number(host.slice(colon + 1));
-          if (Number.isInteger(port)) attributes['server.port'] = port;
-        } else {
-          attributes['server.address'] = host;
-          attributes['server.port'] = encrypted ? 443 : 80;
-        }
-      }
+      const hostColon = host === undefined ? -1 : host.lastIndexOf(':');
+      const hasPort = host !== undefined && hostColon > host.lastIndexOf(']');
+      const portNumber = hasPort ? Number(host!.slice(hostColon + 1)) : encrypted ? 443 : 80;
+      // Both the TraceKit dashboard names and the OpenTelemetry stable names (protocol doc §2). One literal with
+      // every key the span will ever get (absent values undefined, which the encoders skip): a single allocation
+      // and one hidden class for all SERVER spans, instead of a dozen property-array growths per request.
+      span.attributes = {
+        'http.method': method,
+        'http.request.method': method,
+        'http.url': `${scheme}://${host ?? 'localhost'}${q === -1 ? url : `${path}?${query}`}`,
+        'url.scheme': scheme,
+        'url.path': path,
+        'url.query': q === -1 ? undefined : query,
+        'http.user_agent': userAgent,
+        'user_agent.original': userAgent,
+        'http.client_ip': ip,
+        'client.address': ip,
+        'server.address': host === undefined ? undefined : hasPort ? host.slice(0, hostColon) : host,
+        'server.port': host === undefined || !Number.isInteger(portNumber) ? undefined : portNumber,
+        'http.route': undefined,
+        'http.status_code': undefined,
+        'http.response.status_code': undefined,
+        'http.aborted': undefined,
+        'http.duration_ms': undefined,
+      };
+      span.attributeCount = 17;
     } catch (error) {
       runtime.fail('http-server', error);
     }
@@ -177,6 +176,7 @@ export function httpServerInstrumentation(runtime: AgentRuntime): Instrumentatio
 }
 
 function endServerSpan(span: Span, request: TracedRequest, statusCode: number | undefined, aborted: boolean): void {
+  let end: number | undefined;
   if (span.isRecording()) {
     const route = request[kRoute];
     const attributes = span.attributes;
@@ -190,11 +190,12 @@ function endServerSpan(span: Span, request: TracedRequest, statusCode: number | 
       if (statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
     }
     if (aborted) attributes['http.aborted'] = true;
-    attributes['http.duration_ms'] = Math.round((now() - span.startTime) * 1000) / 1000;
+    end = now();
+    attributes['http.duration_ms'] = Math.round((end - span.startTime) * 1000) / 1000;
   }
   // The span waits in the export queue for up to a second: it must not keep the request object alive with it.
   span.serverRequest = undefined;
-  span.end();
+  span.end(end);
 }
 
 /** The client went away before the response finished: end the span anyway, marked as aborted. */
