@@ -2,6 +2,8 @@
  * The agent's only way to talk: one line per message on stderr, prefixed so users can grep it.
  * Warnings are keyed so that a repeated problem (a dead backend, a bad header) prints once, not per request.
  */
+import { writeSync } from 'node:fs';
+
 const PREFIX = '[tracekit]';
 const seen = new Set<string>();
 let debugEnabled = false;
@@ -15,10 +17,18 @@ export function isDebug(): boolean {
 }
 
 function write(level: string, message: string): void {
+  const line = `${PREFIX} ${level}${message}\n`;
   try {
-    process.stderr.write(`${PREFIX} ${level}${message}\n`);
+    // Straight to fd 2: the first use of process.stderr builds a stream (loading the streams machinery, ~4 ms of
+    // start-up) just for the agent's one start-up line.
+    writeSync(2, line);
   } catch {
-    // stderr closed or broken: nothing sensible left to do, and the app must not notice.
+    try {
+      // A non-blocking pipe can refuse a synchronous write (EAGAIN): fall back to the stream.
+      process.stderr.write(line);
+    } catch {
+      // stderr closed or broken: nothing sensible left to do, and the app must not notice.
+    }
   }
 }
 

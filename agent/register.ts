@@ -2,7 +2,6 @@
  * The bundled entry behind register.mjs / register.cjs: guards, then startAgent. Never throws: any failure is
  * one line on stderr and the app runs untraced.
  */
-import { isMainThread } from 'node:worker_threads';
 import { startAgent } from './start.js';
 import type { RunningAgent, StartOptions } from './start.js';
 
@@ -10,13 +9,22 @@ const kAgent = Symbol.for('tracekit.agent');
 
 type GlobalWithAgent = typeof globalThis & { [kAgent]?: RunningAgent | null };
 
+/**
+ * Worker threads replace the process functions they cannot run with `unavailableInWorker` stubs (Node 20-26).
+ * Checking that name avoids loading worker_threads (and with it the streams machinery, ~5 ms) just to read
+ * isMainThread. Should Node rename it, the agent would also start inside workers: wasteful, not harmful.
+ */
+function inWorkerThread(): boolean {
+  return (process.chdir as { name?: string }).name === 'unavailableInWorker';
+}
+
 export function register(options: StartOptions): void {
   const g = globalThis as GlobalWithAgent;
   // Loaded twice (--import and -r, or twice in NODE_OPTIONS): the first load wins, the rest do nothing.
   if (g[kAgent] !== undefined) return;
   g[kAgent] = null;
   // Worker threads inherit --import; one agent per process (the main thread's) is enough.
-  if (!isMainThread) return;
+  if (inWorkerThread()) return;
   try {
     g[kAgent] = startAgent(options) ?? null;
   } catch (error) {

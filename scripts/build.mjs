@@ -1,7 +1,7 @@
 // Bundles agent/ into dist/ with esbuild: one minified file to load at start-up instead of hundreds of small
-// modules (each costs ~0.4 ms to resolve and compile on the benchmark machine). @opentelemetry/api stays an external
-// package: it must be the one copy the app shares (its globals are version-checked), and import-in-the-middle must
-// not exist twice in a process.
+// modules (each costs ~0.4 ms to resolve and compile on the benchmark machine). @opentelemetry/api is bundled too, with
+// the app's own copy preferred when it is newer (scripts/shims/otel-api.cjs); import-in-the-middle must not exist
+// twice in a process and stays external.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,8 +17,9 @@ const common = {
   target: 'node20.6',
   // require-in-the-middle is bundled (several copies can chain on Module.prototype.require, as OpenTelemetry's own
   // instrumentations already do), with its `debug` dependency replaced by a no-op: ~10 ms less start-up.
-  external: ['@opentelemetry/api', 'import-in-the-middle'],
-  alias: { debug: './scripts/shims/debug.cjs' },
+  // @opentelemetry/api goes through scripts/shims/otel-api.cjs: the bundled copy, or the app's own when newer.
+  external: ['import-in-the-middle'],
+  alias: { debug: './scripts/shims/debug.cjs', '@opentelemetry/api': './scripts/shims/otel-api.cjs' },
   minify: true,
   define: { __TRACEKIT_AGENT_VERSION__: JSON.stringify(pkg.version) },
   sourcemap: 'linked',
@@ -31,8 +32,10 @@ const common = {
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({ ...common, entryPoints: ['agent/register.ts'], outfile: 'dist/agent.cjs', format: 'cjs' });
 // The public entry (`@tracekit/agent`): the handle lookup and the no-op handle only, never the agent itself.
-await build({ ...common, entryPoints: ['agent/index.ts'], outfile: 'dist/index.cjs', format: 'cjs' });
-await build({ ...common, entryPoints: ['agent/index.ts'], outfile: 'dist/index.mjs', format: 'esm' });
+// It keeps @opentelemetry/api external: the app that imports it shares the app's API copy.
+const publicEntry = { ...common, external: ['@opentelemetry/api'], alias: {} };
+await build({ ...publicEntry, entryPoints: ['agent/index.ts'], outfile: 'dist/index.cjs', format: 'cjs' });
+await build({ ...publicEntry, entryPoints: ['agent/index.ts'], outfile: 'dist/index.mjs', format: 'esm' });
 // Type declarations for the public entry.
 execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.types.json'], { stdio: 'inherit' });
 // The same declarations as .d.cts for `require` users: TypeScript's node16/nodenext resolution reads a .d.ts next

@@ -82,7 +82,11 @@ export function captureCallSite(skipAbove: (...args: never[]) => unknown, agentF
 function functionNameOf(frame: V8CallSite): string {
   const name = frame.getFunctionName();
   if (frame.isConstructor()) return `new ${name || frame.getTypeName() || '<anonymous>'}`;
-  if (name) return name;
+  if (name) {
+    // A method called on an instance: `Class.method`, as V8 prints it, so the same name on two classes stays apart.
+    const type = frame.isToplevel() ? null : frame.getTypeName();
+    return type && type !== 'Object' && type !== 'global' && !name.includes('.') ? `${type}.${name}` : name;
+  }
   const method = frame.getMethodName();
   if (method) {
     const type = frame.getTypeName();

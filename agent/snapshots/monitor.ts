@@ -299,10 +299,20 @@ export class CodeMonitor implements SnapshotClient {
       this.pollProblem(list.reason);
       return;
     }
-    for (const reason of list.value.skipped) warnOnce(`bp-skip:${reason}`, `ignoring a breakpoint from the server: ${reason}`);
+    if (list.value.skipped.length > 0) this.skippedBreakpoints(list.value.skipped);
     this.replaceBreakpoints(list.value.breakpoints);
     this.setKillSwitch(r.kill_switch === true);
     if (r.sse_endpoint !== undefined && r.sse_endpoint !== null) this.considerSse(r.sse_endpoint);
+  }
+
+  private lastSkipWarning = 0;
+
+  /** Invalid breakpoints are dropped with one warning a minute at most (their reasons name server ids). */
+  private skippedBreakpoints(reasons: readonly string[]): void {
+    const now = Date.now();
+    if (now - this.lastSkipWarning < 60_000) return;
+    this.lastSkipWarning = now;
+    warn(`code monitoring: ignoring ${reasons.length} invalid breakpoint(s) from the server (${reasons[0]}${reasons.length > 1 ? ', …' : ''})`);
   }
 
   private pollProblem(reason: string): void {

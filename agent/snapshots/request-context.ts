@@ -32,7 +32,8 @@ export function findServerRequest(span: Span | undefined): IncomingMessage | und
 export function buildRequestContext(span: Span | undefined, pii: PiiScrubber | undefined): RequestContext | undefined {
   const request = findServerRequest(span);
   if (request === undefined) return undefined;
-  const scrub = (value: string) => (pii === undefined ? value : pii.scrubString(value).value);
+  // scrubText, not scrubString: header values (a referer) can carry userinfo and secret query parameters too.
+  const scrub = (value: string) => (pii === undefined ? value : pii.scrubText(value).value);
   const url = request.url ?? '/';
   const q = url.indexOf('?');
   const query: Record<string, string | string[]> = {};

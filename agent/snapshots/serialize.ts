@@ -63,8 +63,7 @@
  * (type, variable), at most 100.
  */
 import { Buffer } from 'node:buffer';
-import { KeyObject } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
+import { nodeRequire } from '../node-require.js';
 import { types as utilTypes } from 'node:util';
 import { REDACTED_SENSITIVE_NAME, SENSITIVE_NAME_FLAG, type PiiScrubber } from './pii.js';
 
@@ -239,11 +238,24 @@ const MapPrototype: object = Map.prototype;
 const ArrayPrototype: object = Array.prototype;
 // util.types.isKeyObject / isCryptoKey read a symbol-keyed property ([[Get]], which reaches a Proxy in the prototype
 // chain); comparing prototypes does not.
-const KeyObjectPrototype: object | undefined = typeof KeyObject === 'function' ? (KeyObject.prototype as object) : undefined;
-const CryptoKeyPrototype: object | undefined =
-  typeof (globalThis as { CryptoKey?: unknown }).CryptoKey === 'function'
-    ? ((globalThis as unknown as { CryptoKey: { prototype: object } }).CryptoKey.prototype as object)
-    : undefined;
+// Looked up on the first capture: loading crypto at agent start-up costs ~8 ms, and code monitoring is usually off.
+let keyObjectPrototype: object | undefined | null = null;
+function getKeyObjectPrototype(): object | undefined {
+  if (keyObjectPrototype === null) {
+    const { KeyObject } = nodeRequire('node:crypto') as typeof import('node:crypto');
+    keyObjectPrototype = typeof KeyObject === 'function' ? (KeyObject.prototype as object) : undefined;
+  }
+  return keyObjectPrototype;
+}
+// Read on first use: the CryptoKey global is a lazy getter that loads webcrypto (and crypto, streams) at start-up.
+let cryptoKeyPrototype: object | undefined | null = null;
+function getCryptoKeyPrototype(): object | undefined {
+  if (cryptoKeyPrototype === null) {
+    const CryptoKey = (globalThis as { CryptoKey?: unknown }).CryptoKey;
+    cryptoKeyPrototype = typeof CryptoKey === 'function' ? ((CryptoKey as { prototype: object }).prototype) : undefined;
+  }
+  return cryptoKeyPrototype;
+}
 const SetPrototype: object = Set.prototype;
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -613,8 +625,8 @@ function serializeObject(o: object, depth: number, path: string, st: State): unk
   if (utilTypes.isGeneratorObject(o)) return leaf(st, '[Generator]');
   if (utilTypes.isMapIterator(o)) return leaf(st, '[Map Iterator]');
   if (utilTypes.isSetIterator(o)) return leaf(st, '[Set Iterator]');
-  if (inChain(o, KeyObjectPrototype)) return leaf(st, '[KeyObject]');
-  if (inChain(o, CryptoKeyPrototype)) return leaf(st, '[CryptoKey]');
+  if (inChain(o, getKeyObjectPrototype())) return leaf(st, '[KeyObject]');
+  if (inChain(o, getCryptoKeyPrototype())) return leaf(st, '[CryptoKey]');
   if (utilTypes.isExternal(o)) return leaf(st, '[External]');
   if (utilTypes.isTypedArray(o)) return serializeTypedArray(o, path, st);
   if (utilTypes.isAnyArrayBuffer(o)) {

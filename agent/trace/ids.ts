@@ -3,14 +3,17 @@
  * Why by hand: the SDK's RandomIdGenerator builds ids a character at a time with Math.random (about 0.4 µs per
  * span id here); slicing hex from one randomFillSync block is several times cheaper and cryptographically random.
  */
-import { randomFillSync } from 'node:crypto';
+import { nodeRequire } from '../node-require.js';
 
 const POOL_SIZE = 8192;
 const pool = Buffer.allocUnsafe(POOL_SIZE);
 let offset = POOL_SIZE;
+// crypto is loaded with the first id, not at start-up (it costs ~8 ms to load here).
+let randomFillSync: ((buffer: Buffer) => Buffer) | undefined;
 
 function take(bytes: number): string {
   if (offset + bytes > POOL_SIZE) {
+    randomFillSync ??= (nodeRequire('node:crypto') as typeof import('node:crypto')).randomFillSync;
     randomFillSync(pool);
     offset = 0;
   }

@@ -130,7 +130,10 @@ before(async () => {
 });
 
 after(async () => {
-  for (const entry of baselines.values()) await stopApp((await entry).app);
+  for (const entry of baselines.values()) {
+    const base = await entry.catch(() => undefined);
+    if (base !== undefined) await stopApp(base.app);
+  }
 });
 
 /** A breakpoint on the routes fixture's single `snap(label)` call site. */
@@ -152,7 +155,13 @@ async function session(t, { fixture = ROUTES, env = {}, nodeArgs, setup, baselin
   setup?.(backend);
   const fullEnv = monitoringEnv(backend, { TRACEKIT_CODE_MONITORING_POLL_INTERVAL_MS: '150', ...env });
   for (const [key, value] of Object.entries(env)) if (value === null) delete fullEnv[key];
-  const app = await startApp(fixture, { env: fullEnv, nodeArgs });
+  let app;
+  try {
+    app = await startApp(fixture, { env: fullEnv, nodeArgs });
+  } catch (error) {
+    await backend.close();
+    throw error;
+  }
   let fence = 0;
   let stopped = false;
   const s = {

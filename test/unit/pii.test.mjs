@@ -422,19 +422,24 @@ describe('linear time on adversarial input (1 MB each)', () => {
     });
   }
 
-  test('doubling the input about doubles the time (no quadratic blow-up)', () => {
+  test('16x the input costs far less than 256x the time (no quadratic blow-up)', () => {
+    // A complexity guard, not a performance target: linear work grows ~16x, quadratic ~256x. Minimum of three runs
+    // and a wide margin so a busy machine cannot fail it.
     const timeOf = (s) => {
-      const t = performance.now();
-      pii.scrubText(s);
-      return performance.now() - t;
+      let best = Infinity;
+      for (let i = 0; i < 3; i++) {
+        const t = performance.now();
+        pii.scrubText(s);
+        best = Math.min(best, performance.now() - t);
+      }
+      return best;
     };
     for (const unit of ['eyJ', 'a@', 'aws secret ', 'password="']) {
-      const small = unit.repeat(Math.ceil((256 * 1024) / unit.length));
+      const small = unit.repeat(Math.ceil((64 * 1024) / unit.length));
       const large = unit.repeat(Math.ceil((1024 * 1024) / unit.length));
-      timeOf(small);
       const ts = Math.max(timeOf(small), 1);
       const tl = timeOf(large);
-      assert.ok(tl < ts * 16 + 50, `${unit}: 256 KB ${ts.toFixed(1)} ms, 1 MB ${tl.toFixed(1)} ms`);
+      assert.ok(tl < ts * 64 + 200, `${unit}: 64 KB ${ts.toFixed(1)} ms, 1 MB ${tl.toFixed(1)} ms`);
     }
   });
 });
