@@ -77,6 +77,8 @@ export interface AgentConfig {
     readonly killSwitchPollIntervalMs: number;
     /** 5 min pause after 3 failed uploads; TRACEKIT_CODE_MONITORING_BREAKER_COOLDOWN_MS for tests. */
     readonly breakerCooldownMs: number;
+    /** An SSE stream silent this long is dropped (90 s); TRACEKIT_CODE_MONITORING_SSE_SILENCE_MS for tests. */
+    readonly sseSilenceMs: number;
     /** TRACEKIT_PII_SCRUBBING, default true. */
     readonly piiScrubbing: boolean;
     /** TRACEKIT_PII_EXTRA_NAMES, lower-cased. */
@@ -312,6 +314,7 @@ function readConfigOrThrow(env: Env, opts: ReadConfigOptions): ReadConfigResult 
     pollIntervalMs: int('TRACEKIT_CODE_MONITORING_POLL_INTERVAL_MS', 30_000),
     killSwitchPollIntervalMs: int('TRACEKIT_CODE_MONITORING_KILL_SWITCH_POLL_INTERVAL_MS', 60_000),
     breakerCooldownMs: int('TRACEKIT_CODE_MONITORING_BREAKER_COOLDOWN_MS', 300_000),
+    sseSilenceMs: int('TRACEKIT_CODE_MONITORING_SSE_SILENCE_MS', 90_000),
     piiScrubbing: bool('TRACEKIT_PII_SCRUBBING', true),
     piiExtraNames: get('TRACEKIT_PII_EXTRA_NAMES') === undefined ? [] : splitList(get('TRACEKIT_PII_EXTRA_NAMES')!).map((name) => name.toLowerCase()),
   };

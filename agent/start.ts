@@ -140,6 +140,7 @@ export function startAgent(options: StartOptions): RunningAgent | undefined {
       pollIntervalMs: config.codeMonitoring.pollIntervalMs,
       killSwitchPollIntervalMs: config.codeMonitoring.killSwitchPollIntervalMs,
       breakerCooldownMs: config.codeMonitoring.breakerCooldownMs,
+      sseSilenceMs: config.codeMonitoring.sseSilenceMs,
       piiScrubbing: config.codeMonitoring.piiScrubbing,
       piiExtraNames: config.codeMonitoring.piiExtraNames,
       // The bundle's own directory: frames from there are never a user's call site.

@@ -33,6 +33,7 @@ export interface MonitorOptions {
   pollIntervalMs: number;
   killSwitchPollIntervalMs: number;
   breakerCooldownMs?: number;
+  sseSilenceMs?: number;
   piiScrubbing: boolean;
   piiExtraNames: readonly string[];
   /** Files (or directories) whose stack frames are the agent's and never a user's call site. */
@@ -358,7 +359,7 @@ export class CodeMonitor implements SnapshotClient {
       },
       onEvent: (event, data) => this.onSseEvent(connection, event, data),
       onFailure: (reason) => this.onSseFailure(connection, reason),
-    });
+    }, this.options.sseSilenceMs);
     this.sse = connection;
     connection.start();
   }
