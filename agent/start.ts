@@ -180,7 +180,7 @@ export function startAgent(options: StartOptions): RunningAgent | undefined {
   const handle = createHandle({
     tracer: tracerProvider.getTracer('tracekit', AGENT_VERSION),
     metrics: new MetricRegistry(metricsBuffer),
-    flush: () => Promise.all([processor.flush(), metricsBuffer.flush()]).then(() => undefined),
+    flush: () => Promise.all([processor.flush(), metricsBuffer.flush(), monitor?.flush()]).then(() => undefined),
     shutdown,
     snapshots: () => monitor ?? null,
   });
