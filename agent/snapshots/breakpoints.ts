@@ -140,7 +140,7 @@ export class BreakpointStore {
   }
 
   match(functionName: string, label: string, filePath: string, lineNumber: number): Breakpoint | undefined {
-    return this.byFunctionLabel.get(`${functionName}:${label}`) ?? this.byFileLine.get(`${filePath}:${lineNumber}`);
+    return this.byFunctionLabel.get(`${functionName}\u0000${label}`) ?? this.byFileLine.get(`${filePath}\u0000${lineNumber}`);
   }
 
   private reindex(): void {
@@ -151,10 +151,11 @@ export class BreakpointStore {
     for (const bp of this.byId.values()) {
       if (bp.functionName === undefined || bp.label === undefined) this.lineOnly = true;
       if (bp.functionName !== undefined && bp.label !== undefined) {
-        this.byFunctionLabel.set(`${bp.functionName}:${bp.label}`, bp);
+        this.byFunctionLabel.set(`${bp.functionName}\u0000${bp.label}`, bp);
         this.labels.add(bp.label);
       }
-      if (bp.filePath !== undefined && bp.lineNumber !== undefined) this.byFileLine.set(`${bp.filePath}:${bp.lineNumber}`, bp);
+      // NUL separators: a ':' inside a function name or label must not make two keys collide.
+      if (bp.filePath !== undefined && bp.lineNumber !== undefined) this.byFileLine.set(`${bp.filePath}\u0000${bp.lineNumber}`, bp);
     }
   }
 }

@@ -117,31 +117,32 @@ function parse(tokens: Token[]): Node {
     return left;
   }
   function parseAnd(): Node {
-    let left = parseNot();
+    let left = parseCompare();
     while (isOp('&&')) {
       position++;
-      left = { type: 'logical', op: '&&', left, right: parseNot() };
+      left = { type: 'logical', op: '&&', left, right: parseCompare() };
     }
     return left;
   }
-  function parseNot(): Node {
-    if (isOp('!')) {
-      position++;
-      enter();
-      const operand = parseNot();
-      depth--;
-      return { type: 'not', operand };
-    }
-    return parseCompare();
-  }
   function parseCompare(): Node {
-    const left = parsePrimary();
+    const left = parseUnary();
     const token = peek();
     if (token?.kind === 'op' && ['===', '!==', '==', '!=', '<', '<=', '>', '>='].includes(token.value)) {
       position++;
-      return { type: 'compare', op: token.value, left, right: parsePrimary() };
+      return { type: 'compare', op: token.value, left, right: parseUnary() };
     }
     return left;
+  }
+  /** `!` binds tighter than comparisons, as in JavaScript: `!x === false` is `(!x) === false`. */
+  function parseUnary(): Node {
+    if (isOp('!')) {
+      position++;
+      enter();
+      const operand = parseUnary();
+      depth--;
+      return { type: 'not', operand };
+    }
+    return parsePrimary();
   }
   function parsePrimary(): Node {
     const token = peek();

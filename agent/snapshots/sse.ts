@@ -49,6 +49,7 @@ export class SseConnection {
   private eventName = '';
   private dataLines: string[] = [];
   private eventBytes = 0;
+  private started = false;
 
   constructor(
     private readonly url: URL,
@@ -104,6 +105,11 @@ export class SseConnection {
   private onData(chunk: string): void {
     if (this.finished) return;
     this.armSilenceTimer();
+    // The SSE spec: one leading byte order mark is not part of the stream.
+    if (!this.started) {
+      this.started = true;
+      if (chunk.startsWith('\uFEFF')) chunk = chunk.slice(1);
+    }
     this.buffer += chunk;
     if (this.buffer.length > MAX_EVENT_BYTES) {
       this.fail('a line longer than 1 MiB');

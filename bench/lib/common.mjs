@@ -90,7 +90,9 @@ export function variantSpec(name, sinkUrl) {
     case 'tracekit-snapshot':
       return {
         nodeArgs: ['--import', pathToFileURL(REGISTER).href],
-        env: { ...tracekitEnv(sinkUrl), BENCH_SNAPSHOT: '1' },
+        // Code monitoring on (the sink answers the breakpoint poll with no breakpoints): the case of one
+        // captureSnapshot per request with no active breakpoint.
+        env: { ...tracekitEnv(sinkUrl), BENCH_SNAPSHOT: '1', TRACEKIT_CODE_MONITORING: 'true' },
         exports: true,
       };
     case 'otel':

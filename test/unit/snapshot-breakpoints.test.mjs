@@ -224,7 +224,6 @@ describe('BreakpointStore', () => {
   });
 
   test('keys cannot collide through a colon in a name or label', {
-    todo: 'agent bug (minor): breakpoints.ts indexes `${functionName}:${label}`, so function "a" + label "b:c" matches the breakpoint for function "a:b" + label "c"; use a separator that cannot occur (\\u0000, as monitor.ts register() does) or a nested Map',
   }, () => {
     const store = new BreakpointStore();
     store.replaceAll([bp({ id: 'a', function_name: 'a:b', label: 'c' })]);

@@ -60,7 +60,6 @@ describe('operators', () => {
   });
 
   test('! binds tighter than a comparison, as in JavaScript: !x === false is (!x) === false', {
-    todo: 'agent bug (minor): condition.ts parseNot wraps parseCompare, so `!x === false` parses as !(x === false); with x = 0 it is true, JavaScript (and C/Go) says false. Suggested fix: parse `!` in parsePrimary (unary before comparison)',
   }, () => {
     assert.equal(value('!x === false', { x: 0 }), false);
     assert.equal(value('!x == true', { x: 'a' }), false);
