@@ -9,7 +9,7 @@ import type { TextMapSetter } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import { Span } from '../trace/span.js';
 import { startSpan } from '../trace/tracer.js';
-import { peerService, redactUrl } from './http-attributes.js';
+import { clientSpanAttributes } from './http-attributes.js';
 import type { AgentRuntime, Instrumentation } from './types.js';
 
 interface UndiciRequest {
@@ -58,15 +58,7 @@ export function fetchInstrumentation(runtime: AgentRuntime): Instrumentation {
       const protocol = origin.protocol;
       const port = origin.port || (protocol === 'https:' ? '443' : '80');
       const host = origin.hostname.startsWith('[') ? origin.hostname.slice(1, -1) : origin.hostname;
-      const url = redactUrl(protocol, host, port, request.path || '/');
-      const attributes = span.attributes;
-      attributes['http.method'] = method;
-      attributes['http.request.method'] = method;
-      attributes['http.url'] = url;
-      attributes['url.full'] = url;
-      attributes['server.address'] = host;
-      attributes['server.port'] = Number(port);
-      attributes['peer.service'] = peerService(host, port, mappings);
+      span.setAttributes(clientSpanAttributes(method, protocol, host, port, request.path || '/', mappings));
     } catch (error) {
       runtime.fail('fetch', error);
     }

@@ -122,6 +122,27 @@ export function redactUrl(protocol: string, host: string, port: string | number 
   return `${scheme}://${hostPart}${portPart}${redactTarget(target)}`;
 }
 
+/** The attributes every CLIENT span gets (http, https and fetch alike): method, redacted URL, server, peer.service. */
+export function clientSpanAttributes(
+  method: string,
+  protocol: string,
+  host: string,
+  port: string,
+  target: string,
+  mappings: ReadonlyMap<string, string>,
+): Record<string, string | number> {
+  const url = redactUrl(protocol, host, port, target);
+  return {
+    'http.method': method,
+    'http.request.method': method,
+    'http.url': url,
+    'url.full': url,
+    'server.address': host,
+    'server.port': Number(port),
+    'peer.service': peerService(host, port, mappings),
+  };
+}
+
 /** protocol doc §2: host:port mapping, host mapping, k8s service, .internal, bare host. */
 export function peerService(host: string, port: string | number | undefined, mappings: ReadonlyMap<string, string>): string {
   const lowerHost = host.toLowerCase();

@@ -20,7 +20,7 @@ import type { TextMapSetter } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import { Span } from '../trace/span.js';
 import { startSpan } from '../trace/tracer.js';
-import { peerService, redactUrl } from './http-attributes.js';
+import { clientSpanAttributes } from './http-attributes.js';
 import type { AgentRuntime, Instrumentation } from './types.js';
 
 type RequestFn = HttpModule['request'];
@@ -49,15 +49,8 @@ export function httpClientInstrumentation(runtime: AgentRuntime, hooks: ModuleHo
     const protocol = req.protocol || defaultProtocol;
     const host = req.host || 'localhost';
     const port = portOf(args, protocol);
-    const url = redactUrl(protocol, host, port, req.path || '/');
+    span.setAttributes(clientSpanAttributes(method, protocol, host, port, req.path || '/', mappings));
     const attributes = span.attributes;
-    attributes['http.method'] = method;
-    attributes['http.request.method'] = method;
-    attributes['http.url'] = url;
-    attributes['url.full'] = url;
-    attributes['server.address'] = host;
-    attributes['server.port'] = Number(port);
-    attributes['peer.service'] = peerService(host, port, mappings);
 
     let response: IncomingMessage | undefined;
     req.once('response', (res: IncomingMessage) => {

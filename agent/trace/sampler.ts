@@ -2,13 +2,9 @@
 import type { Sampler } from '@opentelemetry/api';
 import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
 
-export type SamplerType =
-  | 'always_on'
-  | 'always_off'
-  | 'traceidratio'
-  | 'parentbased_always_on'
-  | 'parentbased_always_off'
-  | 'parentbased_traceidratio';
+import type { SamplerType } from '../config/sampler.js';
+
+export type { SamplerType };
 
 export function createSampler(type: SamplerType, ratio: number): Sampler {
   switch (type) {
