@@ -24,10 +24,6 @@ export class LocalUiDetector {
     this.tracesUrl = `${base}/v1/traces`;
   }
 
-  get isPresent(): boolean {
-    return this.present;
-  }
-
   start(): void {
     // setImmediate: the first probe starts after the app's own start-up code has run.
     setImmediate(() => void this.check()).unref();

@@ -52,7 +52,3 @@ export function debug(message: string | (() => string)): void {
   write('debug: ', typeof message === 'function' ? message() : message);
 }
 
-/** Lets a rate-limited warning fire again (e.g. after the backend recovered and failed anew). */
-export function forgetWarning(key: string): void {
-  seen.delete(key);
-}

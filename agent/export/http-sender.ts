@@ -139,32 +139,9 @@ export function parseRetryAfter(value: string | string[] | undefined): number | 
 }
 
 /** A short GET for health probes (Local UI): resolves with the status, or undefined when nothing answered. */
-export function probe(url: URL, timeoutMs: number): Promise<number | undefined> {
-  return new Promise((resolve) => {
-    let settled = false;
-    const finish = (status: number | undefined) => {
-      if (settled) return;
-      settled = true;
-      resolve(status);
-    };
-    try {
-      const request = originalRequest(url.protocol);
-      context.with(suppressTracing(context.active()), () => {
-        const req = request(url, { method: 'GET', agent: false }, (res) => {
-          res.resume();
-          res.on('error', () => undefined);
-          finish(res.statusCode);
-        });
-        req.setTimeout(timeoutMs, () => req.destroy());
-        req.on('error', () => finish(undefined));
-        req.on('close', () => finish(undefined));
-        req.on('socket', (socket) => socket.unref());
-        req.end();
-      });
-    } catch {
-      finish(undefined);
-    }
-  });
+export async function probe(url: URL, timeoutMs: number): Promise<number | undefined> {
+  const response = await requestText(url, { method: 'GET', headers: {}, timeoutMs, maxBytes: 64 * 1024, agent: false });
+  return response.status;
 }
 
 /**
@@ -197,7 +174,7 @@ export interface JsonResponse {
 /** One request whose answer is read as text, never more than `maxBytes`; resolves, never rejects. */
 export function requestText(
   url: URL,
-  options: { method: string; headers: Record<string, string>; body?: string; timeoutMs: number; maxBytes: number; agent?: http.Agent },
+  options: { method: string; headers: Record<string, string>; body?: string; timeoutMs: number; maxBytes: number; agent?: http.Agent | false },
 ): Promise<JsonResponse> {
   return new Promise((resolve) => {
     let settled = false;
