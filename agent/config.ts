@@ -13,13 +13,14 @@ import { applyKeyPolicy } from './config/key-policy.js';
 import { MAX_TIMER_MS, parseBoolean, parseKeyValueList, parsePositiveInteger, quote, splitList } from './config/parse.js';
 import { readSampler, type SamplerConfig } from './config/sampler.js';
 import { createLookup, type Env, type ReadFile } from './config/sources.js';
+import { readInstrumentationLists } from './config/instrumentation-lists.js';
 
 export type { SamplerConfig, SamplerType } from './config/sampler.js';
 export { maskApiKey } from './config/headers.js';
 
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
 
-export const KNOWN_INSTRUMENTATIONS = ['http', 'https', 'http-client', 'fetch', 'express', 'fastify'] as const;
+export { INSTRUMENTATION_NAMES as KNOWN_INSTRUMENTATIONS } from './instrument/names.js';
 
 export interface AgentConfig {
   /** TRACEKIT_ENABLED, else the inverse of OTEL_SDK_DISABLED; default true. */
@@ -56,8 +57,10 @@ export interface AgentConfig {
   readonly ignorePaths: readonly string[];
   /** True for a request path (a query string is allowed and ignored) that matches one of `ignorePaths`. */
   readonly isIgnoredPath: (path: string) => boolean;
-  /** Lower-cased names out of KNOWN_INSTRUMENTATIONS. */
+  /** TRACEKIT_DISABLED_INSTRUMENTATIONS: lower-cased names out of KNOWN_INSTRUMENTATIONS. */
   readonly disabledInstrumentations: ReadonlySet<string>;
+  /** TRACEKIT_ENABLED_INSTRUMENTATIONS: rows that are off by default and switched on. */
+  readonly enabledInstrumentations: ReadonlySet<string>;
   readonly debug: boolean;
   readonly localUi: { readonly enabled: boolean; readonly url: string; readonly probeIntervalMs: number };
   readonly export: {
@@ -268,20 +271,8 @@ function readConfigOrThrow(env: Env, opts: ReadConfigOptions): ReadConfigResult 
   }
 
   const autoInstrumentHttpClient = bool('TRACEKIT_AUTO_INSTRUMENT_HTTP_CLIENT', true);
-  const disabledInstrumentations = new Set<string>();
-  const unknown: string[] = [];
-  for (const n of splitList(get('TRACEKIT_DISABLED_INSTRUMENTATIONS') ?? '')) {
-    const lower = n.toLowerCase();
-    if ((KNOWN_INSTRUMENTATIONS as readonly string[]).includes(lower)) disabledInstrumentations.add(lower);
-    else unknown.push(n);
-  }
-  if (unknown.length > 0) {
-    warn(`TRACEKIT_DISABLED_INSTRUMENTATIONS: unknown ${unknown.map(show).join(', ')} ignored; known names: ${KNOWN_INSTRUMENTATIONS.join(', ')}`);
-  }
-  if (!autoInstrumentHttpClient) {
-    disabledInstrumentations.add('http-client');
-    disabledInstrumentations.add('fetch');
-  }
+  const { disabled: disabledInstrumentations, enabled: enabledInstrumentations } =
+    readInstrumentationLists(get, warn, show, autoInstrumentHttpClient);
 
   const ignorePaths = splitList(get('TRACEKIT_IGNORE_PATHS') ?? '');
   const debug = bool('TRACEKIT_DEBUG', false);
@@ -358,6 +349,7 @@ function readConfigOrThrow(env: Env, opts: ReadConfigOptions): ReadConfigResult 
     ignorePaths,
     isIgnoredPath: compileIgnorePaths(ignorePaths),
     disabledInstrumentations,
+    enabledInstrumentations,
     debug,
     localUi: { enabled: localUiEnabled, url: localUiUrl, probeIntervalMs },
     export: { scheduleDelayMs, maxQueueSize, maxExportBatchSize, exportTimeoutMs },

@@ -2,6 +2,7 @@
  * The bundled entry behind register.mjs / register.cjs: guards, then startAgent. Never throws: any failure is
  * one line on stderr and the app runs untraced.
  */
+import { esmModuleNames } from './instrument/extensions.js';
 import { startAgent } from './start.js';
 import type { RunningAgent, StartOptions } from './start.js';
 
@@ -38,10 +39,15 @@ export function register(options: StartOptions): void {
 }
 
 /**
- * Packages that must be intercepted by the ESM loader hooks because an ESM app can load them without `require`.
- * Empty today: Express, router and Fastify are CommonJS (their internal requires reach require-in-the-middle even
- * from ESM apps), and http, https and fetch are instrumented through diagnostics channels and builtin patches.
+ * Packages that must be intercepted by the ESM loader hooks because an ESM app can load them without `require`:
+ * the rows of the instrumentation table marked `esm`. None of the agent's own rows needs it today (Express,
+ * router and Fastify are CommonJS, and their internal requires reach require-in-the-middle even from ESM apps),
+ * so the loader hooks and their start-up price are normally skipped.
  */
 export function esmModules(): string[] {
-  return [];
+  try {
+    return esmModuleNames();
+  } catch {
+    return [];
+  }
 }

@@ -12,8 +12,9 @@ import { BatchSpanProcessor } from './export/batch-processor.js';
 import { createTarget } from './export/http-sender.js';
 import { TraceExporter } from './export/trace-exporter.js';
 import type { Destination } from './export/trace-exporter.js';
-import { enabledInstrumentations } from './instrument/index.js';
-import type { AgentRuntime, Instrumentation } from './instrument/types.js';
+import { InstrumentationInstaller } from './instrument/installer.js';
+import { allDefinitions } from './instrument/extensions.js';
+import type { AgentRuntime } from './instrument/types.js';
 import { installLifecycle } from './lifecycle.js';
 import type { SyncRequest } from './export/sync-send.js';
 import { createHandle } from './api/handle.js';
@@ -45,7 +46,7 @@ export interface RunningAgent {
   readonly processor: BatchSpanProcessor;
   readonly exporter: TraceExporter;
   readonly tracerProvider: AgentTracerProvider;
-  readonly instrumentations: readonly Instrumentation[];
+  readonly instrumentations: InstrumentationInstaller;
   readonly handle: TracekitHandle;
   shutdown(): Promise<void>;
 }
@@ -79,8 +80,6 @@ export function startAgent(options: StartOptions): RunningAgent | undefined {
   }
 
   const scopes = new Map<string, InstrumentationScope>();
-  const disabled = new Set<string>();
-  const instrumentations: Instrumentation[] = [];
   const hooks = new ModuleHooks((name, error) => warnOnce(`hook:${name}`, `could not instrument ${name}: ${describe(error)}`));
   const runtime: AgentRuntime = {
     config,
@@ -91,25 +90,9 @@ export function startAgent(options: StartOptions): RunningAgent | undefined {
       if (scope === undefined) scopes.set(name, (scope = { name, version: AGENT_VERSION }));
       return scope;
     },
-    fail(name, error) {
-      if (disabled.has(name)) return;
-      disabled.add(name);
-      warn(`the ${name} instrumentation failed and is now off (${describe(error)}); the app is unaffected`);
-      try {
-        instrumentations.find((candidate) => candidate.name === name)?.disable();
-      } catch {
-        // Already failing; stay quiet.
-      }
-    },
   };
-  for (const instrumentation of enabledInstrumentations(runtime, hooks)) {
-    try {
-      instrumentation.enable();
-      instrumentations.push(instrumentation);
-    } catch (error) {
-      warn(`could not enable the ${instrumentation.name} instrumentation: ${describe(error)}`);
-    }
-  }
+  const instrumentations = new InstrumentationInstaller(runtime, hooks);
+  instrumentations.install(allDefinitions());
   hooks.install();
 
   let localUi: LocalUiDetector | undefined;
@@ -170,7 +153,7 @@ export function startAgent(options: StartOptions): RunningAgent | undefined {
     stopped = true;
     removeLifecycle();
     localUi?.stop();
-    for (const instrumentation of instrumentations) instrumentation.disable();
+    instrumentations.stop();
     hooks.uninstall();
     await Promise.all([processor.flush(), metricsBuffer.flush()]);
     processor.stop();
@@ -186,10 +169,8 @@ export function startAgent(options: StartOptions): RunningAgent | undefined {
   });
   installGlobalHandle(handle);
 
-  if (isDebug()) {
-    debug(summary(config, instrumentations, options, localUi));
-    warnAboutPreloadedModules(hooks.moduleNames);
-  }
+  if (isDebug()) debug(summary(config, instrumentations, options, localUi));
+  warnAboutPreloadedModules(hooks.moduleNames);
   if (!exporter.hasDestination && !config.localUi.enabled) {
     debug('no export destination: spans are created for context propagation but not sent');
   }
@@ -218,21 +199,25 @@ function installGlobalHandle(handle: TracekitHandle): void {
   }
 }
 
-function summary(config: AgentConfig, instrumentations: readonly Instrumentation[], options: StartOptions, localUi: LocalUiDetector | undefined): string {
+function summary(config: AgentConfig, instrumentations: InstrumentationInstaller, options: StartOptions, localUi: LocalUiDetector | undefined): string {
   const endpoint = config.traces.url === undefined ? 'none (nothing is sent to a backend)' : urlForMessage(config.traces.url);
   return [
     `@tracekit/agent ${AGENT_VERSION} on Node.js ${process.versions.node} (loaded with --${options.entry})`,
     `  service: ${config.serviceName}${config.serviceVersion ? `@${config.serviceVersion}` : ''}${config.environment ? ` [${config.environment}]` : ''}`,
     `  endpoint: ${endpoint} (${config.traces.protocol}), API key: ${config.maskedApiKey ?? 'not set'}`,
     `  sampler: ${describeSampler(config.sampler.type, config.sampler.ratio)}`,
-    `  instrumentations: ${instrumentations.map((i) => i.name).join(', ') || 'none'}`,
+    `  instrumentations: ${instrumentations.installed.map((i) => (i.status === 'active' ? i.name : `${i.name} (until its library loads)`)).join(', ') || 'none'}`,
     `  ESM loader hooks: ${options.esmHooks || 'not needed (instrumented packages are reached through require)'}`,
     `  code monitoring: ${config.codeMonitoring.enabled ? `on (PII scrubbing ${config.codeMonitoring.piiScrubbing ? 'on' : 'off'})` : 'off'}`,
     `  Local UI: ${localUi === undefined ? 'off (not development)' : `probing ${localUi.healthUrl.origin} every ${config.localUi.probeIntervalMs / 1000} s`}`,
   ].join('\n');
 }
 
-/** Modules already in require.cache were loaded before the agent and missed their patch. */
+/**
+ * Modules already in require.cache were loaded before the agent (a `--require` that runs first, say) and missed
+ * their patch: their spans would silently lack what the patch adds (route names, for Express). Always said, once
+ * per package, with the fix.
+ */
 function warnAboutPreloadedModules(names: string[]): void {
   const packages = new Set(names.map((name) => name.split('/')[0]!));
   const loaded = new Set<string>();
@@ -242,7 +227,8 @@ function warnAboutPreloadedModules(names: string[]): void {
     }
   }
   for (const pkg of loaded) {
-    warn(`${pkg} was loaded before the agent started and is not instrumented; start with node --import @tracekit/agent/register`);
+    warnOnce(`preloaded:${pkg}`, `${pkg} was loaded before the agent started, so it is not instrumented; load the agent first: ` +
+      `put --import @tracekit/agent/register (or -r @tracekit/agent/register) before any other --require or --import`);
   }
 }
 

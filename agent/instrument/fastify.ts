@@ -3,13 +3,15 @@
  * new instance on the `fastify.initialization` diagnostics channel (4.x and 5.x); there we add
  *   - an `onRoute` hook that wraps each route handler to report `routeOptions.url` (the template, with plugin
  *     prefixes already applied) — one extra function call per request, cheaper than a request hook;
- *   - an `onError` hook, which Fastify runs only for failing requests, to record the error.
+ *   - an `onError` hook, which Fastify runs only for failing requests, to note the error.
  * Requests answered by a hook before the handler runs (an auth hook's 401, say) are named from the onError hook
  * when they fail, else keep the bare `METHOD` name (noted in docs/architecture.md).
  */
-import dc from 'node:diagnostics_channel';
-import { recordServerError, setRoute } from './server-state.js';
-import type { AgentRuntime, Instrumentation } from './types.js';
+import { defineInstrumentation } from './definition.js';
+import type { Guard } from './guard.js';
+import { noteServerError, setRoute } from './server-state.js';
+
+const INITIALIZATION = 'fastify.initialization';
 
 type Handler = (this: unknown, request: FastifyRequest, reply: unknown) => unknown;
 
@@ -29,61 +31,44 @@ interface FastifyInstance {
   addHook(name: string, hook: (...args: never[]) => unknown): unknown;
 }
 
-const kWrapped = Symbol('tracekit.wrapped');
+export const fastify = defineInstrumentation<void>({
+  name: 'fastify',
+  enabledByDefault: true,
+  // Loading fastify activates the row; instances then announce themselves on the channel. The file, not the
+  // package: an ESM `import` of the (CommonJS) package bypasses require hooks, but its own `require`s do not.
+  modules: [{ module: 'fastify', file: 'lib/route', versions: '>=4 <6', patch: (exports) => exports }],
+  channels: [INITIALIZATION],
+  create: (_runtime, guard) => guard.subscribe(INITIALIZATION, (message) => onInitialization(guard, message)),
+});
 
-export function fastifyInstrumentation(runtime: AgentRuntime): Instrumentation {
-  const channel = dc.channel('fastify.initialization');
-  let enabled = false;
-
-  function onRoute(routeOptions: RouteOptions): void {
-    try {
-      const handler = routeOptions.handler;
-      const url = routeOptions.url ?? routeOptions.path;
-      if (typeof handler !== 'function' || typeof url !== 'string' || (handler as unknown as Record<symbol, unknown>)[kWrapped]) return;
-      const wrapped: Handler = function (this: unknown, request, reply) {
-        if (enabled && request != null) setRoute(request.raw, url);
-        return handler.call(this, request, reply);
-      };
-      (wrapped as unknown as Record<symbol, unknown>)[kWrapped] = true;
-      routeOptions.handler = wrapped;
-    } catch (error) {
-      runtime.fail('fastify', error);
-    }
-  }
-
-  function onError(request: FastifyRequest, _reply: unknown, error: unknown, done: () => void): void {
-    try {
-      if (enabled && request != null) {
+function onInitialization(guard: Guard, message: unknown): void {
+  const instance = (message as { fastify?: FastifyInstance } | undefined)?.fastify;
+  if (instance == null || typeof instance.addHook !== 'function') return;
+  instance.addHook('onRoute', guard.protect((routeOptions: RouteOptions) => onRoute(guard, routeOptions)) as (...args: never[]) => unknown);
+  // Fastify waits for `done`: a failure in our hook must still call it, or the request would hang.
+  const onError = guard.protect(
+    (request: FastifyRequest, _reply: unknown, error: unknown, done: () => void) => {
+      if (request != null) {
         const url = request.routeOptions?.url ?? request.routerPath;
         if (typeof url === 'string') setRoute(request.raw, url);
-        recordServerError(request.raw, error);
+        noteServerError(request.raw, error);
       }
-    } catch (failure) {
-      runtime.fail('fastify', failure);
-    }
-    done();
-  }
-
-  function onInitialization(message: unknown): void {
-    try {
-      const fastify = (message as { fastify?: FastifyInstance }).fastify;
-      if (!enabled || fastify == null || typeof fastify.addHook !== 'function') return;
-      fastify.addHook('onRoute', onRoute as (...args: never[]) => unknown);
-      fastify.addHook('onError', onError as (...args: never[]) => unknown);
-    } catch (error) {
-      runtime.fail('fastify', error);
-    }
-  }
-
-  return {
-    name: 'fastify',
-    enable() {
-      enabled = true;
-      channel.subscribe(onInitialization);
+      done();
     },
-    disable() {
-      enabled = false;
-      channel.unsubscribe(onInitialization);
+    (args) => (args[3] as () => void)(),
+  );
+  instance.addHook('onError', onError as (...args: never[]) => unknown);
+}
+
+function onRoute(guard: Guard, routeOptions: RouteOptions): void {
+  const handler = routeOptions.handler;
+  const url = routeOptions.url ?? routeOptions.path;
+  if (typeof handler !== 'function' || typeof url !== 'string') return;
+  routeOptions.handler = guard.around(handler, {
+    enter(_self, args) {
+      const request = args[0] as FastifyRequest | undefined;
+      if (request != null) setRoute(request.raw, url);
+      return undefined;
     },
-  };
+  });
 }

@@ -7,26 +7,27 @@
  * ClientRequest right after it is built and before the app writes or ends it. `get` is rewrapped as Node defines
  * it (request + end), because Node's own `get` calls the unpatched internal `request`.
  */
-import dc from 'node:diagnostics_channel';
 import fs from 'node:fs';
 import path from 'node:path';
 import nodeModule, { syncBuiltinESMExports } from 'node:module';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { isBuiltinLoaded, loadHttp, loadHttps, recordOriginals } from '../builtins.js';
 import type { HttpModule, HttpsModule } from '../builtins.js';
-import type { ModuleHooks } from '../module-hooks.js';
 import { SpanKind, SpanStatusCode, context, propagation } from '@opentelemetry/api';
 import type { TextMapSetter } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
-import { Span } from '../trace/span.js';
+import { Span, errorMessage } from '../trace/span.js';
 import { startSpan } from '../trace/tracer.js';
+import { defineInstrumentation } from './definition.js';
+import { isWrapped, originalOf } from './guard.js';
+import type { Guard } from './guard.js';
 import { clientSpanAttributes } from './http-attributes.js';
-import type { AgentRuntime, Instrumentation } from './types.js';
+import type { AgentRuntime } from './types.js';
 
-type RequestFn = HttpModule['request'];
 type Module = HttpModule | HttpsModule;
 
-const kOriginal = Symbol('tracekit.original');
+const CLIENT_REQUEST_START = 'http.client.request.start';
+const SERVER_REQUEST_START = 'http.server.request.start';
 
 const headerSetter: TextMapSetter<ClientRequest> = {
   set(carrier, key, value) {
@@ -34,13 +35,37 @@ const headerSetter: TextMapSetter<ClientRequest> = {
   },
 };
 
-export function httpClientInstrumentation(runtime: AgentRuntime, hooks: ModuleHooks): Instrumentation {
+interface ClientState {
+  /** Patches `http` or `https` once (idempotent; loading the module re-enters the hooks that called it). */
+  ensure(name: 'http' | 'https'): void;
+}
+
+export const httpClient = defineInstrumentation<ClientState>({
+  name: 'http-client',
+  enabledByDefault: true,
+  // Builtins: no version range applies. Activated at start, because an ESM `import` of a builtin is never seen by
+  // require hooks; the `require` of one still is, through these entries.
+  eager: true,
+  modules: [
+    { module: 'http', versions: '*', patch: (exports, state) => { state.ensure('http'); return exports; } },
+    { module: 'https', versions: '*', patch: (exports, state) => { state.ensure('https'); return exports; } },
+  ],
+  channels: [CLIENT_REQUEST_START, SERVER_REQUEST_START],
+  create: createClientInstrumentation,
+  disable: () => {
+    if (isBuiltinLoaded('http') !== false) unpatch(loadHttp());
+    if (isBuiltinLoaded('https') !== false) unpatch(loadHttps());
+    syncBuiltinESMExports();
+  },
+});
+
+function createClientInstrumentation(runtime: AgentRuntime, guard: Guard): ClientState {
   const scope = runtime.scope('@tracekit/agent/http-client');
   const mappings = runtime.config.serviceNameMappings;
-  let enabled = false;
 
-  function traceRequest(req: ClientRequest, args: unknown[], defaultProtocol: string): void {
+  function traceRequest(req: ClientRequest, args: IArguments, defaultProtocol: string): void {
     const parent = context.active();
+    if (isTracingSuppressed(parent)) return;
     const method = req.method || 'GET';
     const span = startSpan(runtime.core, scope, parent, method, SpanKind.CLIENT, undefined);
     if (!(span instanceof Span)) return;
@@ -48,65 +73,56 @@ export function httpClientInstrumentation(runtime: AgentRuntime, hooks: ModuleHo
     if (!span.isRecording()) return;
     const protocol = req.protocol || defaultProtocol;
     const host = req.host || 'localhost';
-    const port = portOf(args, protocol);
+    const port = portOf(args as unknown as unknown[], protocol);
     span.setAttributes(clientSpanAttributes(method, protocol, host, port, req.path || '/', mappings));
     const attributes = span.attributes;
 
     let response: IncomingMessage | undefined;
-    req.once('response', (res: IncomingMessage) => {
+    req.once('response', guard.protect((res: IncomingMessage) => {
       response = res;
       const status = res.statusCode ?? 0;
       attributes['http.status_code'] = status;
       attributes['http.response.status_code'] = status;
       // OTel semantic conventions: for CLIENT spans every 4xx and 5xx is an error.
       if (status >= 400) span.setStatus({ code: SpanStatusCode.ERROR });
-      res.once('end', () => span.end());
-    });
+      res.once('end', guard.protect(() => span.end()));
+    }));
     req.prependListener('error', function onError(this: ClientRequest, error: Error) {
-      span.recordException(error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
-      span.end();
-      // Without our listener Node would throw this error ("Unhandled 'error' event"); keep it that way.
+      guard.run(() => {
+        span.recordException(error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
+        span.end();
+      });
+      // Without our listener Node would throw this error ("Unhandled 'error' event"); keep it that way, also
+      // when the instrumentation has been turned off since.
       if (this.listenerCount('error') === 1) {
         this.removeListener('error', onError);
         this.emit('error', error);
       }
     });
-    req.once('close', () => {
+    req.once('close', guard.protect(() => {
       if (response !== undefined && !response.complete) attributes['http.aborted'] = true;
       span.end();
-    });
-  }
-
-  function wrapRequest(original: RequestFn, defaultProtocol: string): RequestFn {
-    const wrapped = function request(this: unknown, ...args: unknown[]): ClientRequest {
-      const req = (original as (...a: unknown[]) => ClientRequest).apply(this, args);
-      if (!enabled || isTracingSuppressed(context.active())) return req;
-      try {
-        traceRequest(req, args, defaultProtocol);
-      } catch (error) {
-        runtime.fail('http-client', error);
-      }
-      return req;
-    };
-    (wrapped as unknown as Record<symbol, unknown>)[kOriginal] = original;
-    return wrapped as unknown as RequestFn;
+    }));
   }
 
   function patch(module: Module, defaultProtocol: string): void {
-    if ((module.request as unknown as Record<symbol, unknown>)[kOriginal] !== undefined) return;
+    if (isWrapped(module.request)) return;
     // The agent's own export calls use these, never the wrappers.
     recordOriginals(defaultProtocol === 'https:' ? 'https' : 'http', module);
-    const request = wrapRequest(module.request, defaultProtocol);
-    // Node's own `get` is request() + end(); rebuilt so that it goes through the wrapped request.
-    const get = function get(this: unknown, ...args: unknown[]): ClientRequest {
-      const req = (request as (...a: unknown[]) => ClientRequest).apply(this, args);
+    guard.wrap(module, 'request', {
+      exit(_state, req, error, _self, args) {
+        if (error === undefined) traceRequest(req as ClientRequest, args, defaultProtocol);
+        return undefined;
+      },
+    });
+    // Node's own `get` is request() + end() on the internal, unwrapped request: rebuilt on the wrapped one.
+    const request = module.request as (...args: unknown[]) => ClientRequest;
+    guard.replace(module, 'get', function get(this: unknown): ClientRequest {
+      const req = request.apply(this, arguments as unknown as unknown[]);
       req.end();
       return req;
-    };
-    (get as unknown as Record<symbol, unknown>)[kOriginal] = module.get;
-    module.request = request as typeof module.request;
-    module.get = get as unknown as typeof module.get;
+    });
     // ESM named imports (`import { request } from 'node:http'`) are copies until synced.
     syncBuiltinESMExports();
   }
@@ -115,82 +131,61 @@ export function httpClientInstrumentation(runtime: AgentRuntime, hooks: ModuleHo
    * Patches http and https when the app first loads them rather than at start (builtins.ts: loading them costs
    * ~25 ms). Triggers, whichever comes first:
    *   - already loaded at start (`--import` after something else loaded them): now;
-   *   - `require('http')` / `require('node:http')`: require-in-the-middle, before the app gets the module;
+   *   - `require('http')` / `require('node:http')`: the table's module entries, before the app gets the module;
    *   - an ESM `import` on Node >= 22.15: a synchronous module.registerHooks resolve hook, before linking;
    *   - an ESM app on older Node: at start (eagerly), since its imports cannot be seen;
    *   - and as a safety net: the first turn of the event loop, the first incoming and the first outgoing request.
    */
-  function patchWhenLoaded(): void {
-    const inProgress = new Set<string>();
-    const ensure = (name: 'http' | 'https') => {
-      // Loading the module below re-enters the require and resolve hooks that called us.
-      if (!enabled || inProgress.has(name)) return;
-      inProgress.add(name);
-      try {
+  const inProgress = new Set<string>();
+  const ensure = (name: 'http' | 'https') => {
+    // Loading the module below re-enters the require and resolve hooks that called us.
+    if (!guard.active || inProgress.has(name)) return;
+    inProgress.add(name);
+    try {
+      guard.run(() => {
         if (name === 'http') patch(loadHttp(), 'http:');
         else patch(loadHttps(), 'https:');
-      } catch (error) {
-        runtime.fail('http-client', error);
-      } finally {
-        inProgress.delete(name);
-      }
-    };
-    const registerHooks = (nodeModule as { registerHooks?: (hooks: object) => unknown }).registerHooks;
-    // Without synchronous resolve hooks, an ESM app's `import http` is invisible to us: load and patch now, as an
-    // eager agent would. CommonJS apps (and `node -e`) keep the lazy path.
-    const eager = typeof registerHooks !== 'function' && !mainIsCommonJs();
-    for (const name of ['http', 'https'] as const) {
-      if (eager || isBuiltinLoaded(name) !== false) ensure(name);
-      hooks.onRequire(name, (exports) => {
-        ensure(name);
-        return exports;
       });
+    } finally {
+      inProgress.delete(name);
     }
-    if (typeof registerHooks === 'function') {
-      registerHooks({
-        resolve(specifier: string, context: unknown, nextResolve: (s: string, c: unknown) => { url: string }) {
-          const result = nextResolve(specifier, context);
-          if (result.url === 'node:http' || result.url === 'node:https') ensure(result.url === 'node:http' ? 'http' : 'https');
-          return result;
-        },
-      });
-    }
-    // Last resorts for anything that slipped through: the first turn of the loop, the first incoming request
-    // (before its handler can call out), the first outgoing request.
-    const whenSeen = () => {
-      for (const name of ['http', 'https'] as const) if (isBuiltinLoaded(name) === true) ensure(name);
-    };
-    setImmediate(whenSeen).unref();
-    for (const name of ['http.server.request.start', 'http.client.request.start']) {
-      const channel = dc.channel(name);
-      const once = () => {
-        channel.unsubscribe(once);
-        whenSeen();
-      };
-      channel.subscribe(once);
-    }
-  }
-
-  function unpatch(module: Module): void {
-    const request = (module.request as unknown as Record<symbol, unknown>)[kOriginal];
-    const get = (module.get as unknown as Record<symbol, unknown>)[kOriginal];
-    if (request !== undefined) module.request = request as typeof module.request;
-    if (get !== undefined) module.get = get as typeof module.get;
-  }
-
-  return {
-    name: 'http-client',
-    enable() {
-      enabled = true;
-      patchWhenLoaded();
-    },
-    disable() {
-      enabled = false;
-      if (isBuiltinLoaded('http') !== false) unpatch(loadHttp());
-      if (isBuiltinLoaded('https') !== false) unpatch(loadHttps());
-      syncBuiltinESMExports();
-    },
   };
+  const registerHooks = (nodeModule as { registerHooks?: (hooks: object) => unknown }).registerHooks;
+  // Without synchronous resolve hooks, an ESM app's `import http` is invisible to us: load and patch now, as an
+  // eager agent would. CommonJS apps (and `node -e`) keep the lazy path.
+  const eager = typeof registerHooks !== 'function' && !mainIsCommonJs();
+  for (const name of ['http', 'https'] as const) {
+    if (eager || isBuiltinLoaded(name) !== false) ensure(name);
+  }
+  if (typeof registerHooks === 'function') {
+    registerHooks({
+      resolve: guard.protect(function resolve(specifier: string, ctx: unknown, nextResolve: (s: string, c: unknown) => { url: string }) {
+        const result = nextResolve(specifier, ctx);
+        if (result.url === 'node:http' || result.url === 'node:https') ensure(result.url === 'node:http' ? 'http' : 'https');
+        return result;
+      }, (args) => (args[2] as (s: string, c: unknown) => unknown)(args[0] as string, args[1])),
+    });
+  }
+  // Last resorts for anything that slipped through: the first turn of the loop, the first incoming request
+  // (before its handler can call out), the first outgoing request.
+  const whenSeen = () => {
+    for (const name of ['http', 'https'] as const) if (isBuiltinLoaded(name) === true) ensure(name);
+  };
+  setImmediate(guard.protect(whenSeen)).unref();
+  for (const name of [SERVER_REQUEST_START, CLIENT_REQUEST_START]) {
+    let seen = false;
+    guard.subscribe(name, () => {
+      if (seen) return;
+      seen = true;
+      whenSeen();
+    });
+  }
+  return { ensure };
+}
+
+function unpatch(module: Module): void {
+  module.request = originalOf(module.request);
+  module.get = originalOf(module.get);
 }
 
 /** Whether the app's entry file is CommonJS (by extension, else the nearest package.json "type"). */

@@ -3,7 +3,6 @@
  * (Express, Fastify). Kept as symbol-keyed fields on the IncomingMessage: the frameworks hand us `req`
  * (or `request.raw`), so no lookup table is needed, and the fields die with the request.
  */
-import { SpanStatusCode } from '@opentelemetry/api';
 import type { IncomingMessage } from 'node:http';
 import type { Span } from '../trace/span.js';
 
@@ -27,13 +26,13 @@ export function setRoute(req: unknown, route: string): void {
   if (traced[kSpan] !== undefined) traced[kRoute] = route;
 }
 
-/** An error thrown in, or passed on by, a handler: one `exception` event per distinct error, status ERROR. */
-export function recordServerError(req: unknown, error: unknown): void {
+/**
+ * An error thrown in, or passed on by, a handler. Only noted here: when the response ends, the http server
+ * instrumentation records it (an `exception` event and status ERROR) if the answer is a 5xx or none came, and
+ * drops it for a 4xx, which is the client's error, not the app's. The first error of a request is its origin.
+ */
+export function noteServerError(req: unknown, error: unknown): void {
   const traced = req as TracedRequest;
-  const span = traced[kSpan];
-  if (span === undefined || error == null || traced[kError] === error) return;
+  if (traced == null || traced[kSpan] === undefined || error == null || traced[kError] !== undefined) return;
   traced[kError] = error;
-  span.recordException(error as Error);
-  const message = typeof (error as { message?: unknown }).message === 'string' ? (error as { message: string }).message : undefined;
-  span.setStatus({ code: SpanStatusCode.ERROR, message });
 }

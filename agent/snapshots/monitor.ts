@@ -10,10 +10,8 @@
  * a breakpoint names.
  */
 import path from 'node:path';
-import { trace, context } from '@opentelemetry/api';
 import { requestText } from '../export/http-sender.js';
 import { debug, info, warn, warnOnce } from '../log.js';
-import { Span } from '../trace/span.js';
 import { BreakpointStore, parseBreakpoint, parseBreakpointList } from './breakpoints.js';
 import type { Breakpoint } from './breakpoints.js';
 import { captureCallSite } from './call-site.js';
@@ -21,6 +19,7 @@ import type { CallSite } from './call-site.js';
 import { evaluateCondition } from './condition.js';
 import { PiiScrubber } from './pii.js';
 import { buildRequestContext } from './request-context.js';
+import { activeRequest, activeSpan } from '../instrument/active-request.js';
 import { serializeVariables, warmUpSerializer } from './serialize.js';
 import { SseConnection, resolveSseUrl } from './sse.js';
 import { Uploader } from './uploader.js';
@@ -176,10 +175,10 @@ export class CodeMonitor implements SnapshotClient {
         ...(breakpoint.maxPayloadBytes !== undefined ? { maxPayloadBytes: breakpoint.maxPayloadBytes } : {}),
       },
     });
-    const active = trace.getSpan(context.active());
+    const active = activeSpan();
     const spanContext = active?.spanContext();
     const sampled = spanContext !== undefined && (spanContext.traceFlags & 1) === 1;
-    const requestContext = buildRequestContext(active instanceof Span ? active : undefined, this.pii);
+    const requestContext = buildRequestContext(activeRequest(), this.pii);
     const body: Record<string, unknown> = {
       breakpoint_id: breakpoint.id,
       service_name: this.options.serviceName,

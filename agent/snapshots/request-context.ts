@@ -1,14 +1,13 @@
 /**
- * `request_context` for a snapshot: the request the active span belongs to (its SERVER span, found by walking up
- * the span chain), with headers from an allowlist (protocol doc §4) and every value PII-scrubbed.
+ * `request_context` for a snapshot: the request the active span belongs to, with headers from an allowlist
+ * (content-type, content-length, host, user-agent, referer: nothing that carries credentials) and every value
+ * PII-scrubbed.
  */
 import type { IncomingMessage } from 'node:http';
 import { clientIp } from '../instrument/http-attributes.js';
-import { Span } from '../trace/span.js';
 import type { PiiScrubber } from './pii.js';
 
 const HEADER_ALLOWLIST = ['content-type', 'content-length', 'host', 'user-agent', 'referer'];
-const MAX_DEPTH = 64;
 
 export interface RequestContext {
   method: string;
@@ -20,17 +19,8 @@ export interface RequestContext {
   headers: Record<string, string>;
 }
 
-export function findServerRequest(span: Span | undefined): IncomingMessage | undefined {
-  let current: unknown = span;
-  for (let depth = 0; depth < MAX_DEPTH && current instanceof Span; depth++) {
-    if (current.serverRequest !== undefined) return current.serverRequest;
-    current = current.parentContext;
-  }
-  return undefined;
-}
-
-export function buildRequestContext(span: Span | undefined, pii: PiiScrubber | undefined): RequestContext | undefined {
-  const request = findServerRequest(span);
+/** `request` is the active request (instrument/active-request.ts), undefined outside one. */
+export function buildRequestContext(request: IncomingMessage | undefined, pii: PiiScrubber | undefined): RequestContext | undefined {
   if (request === undefined) return undefined;
   // scrubText, not scrubString: header values (a referer) can carry userinfo and secret query parameters too.
   const scrub = (value: string) => (pii === undefined ? value : pii.scrubText(value).value);

@@ -232,6 +232,16 @@ function copyAttributes(attributes: Attributes | undefined): SpanAttributes | un
   return copy;
 }
 
+/** An error's `message` when it is a string, read so that a throwing getter or a Proxy cannot break the caller. */
+export function errorMessage(error: unknown): string | undefined {
+  try {
+    const message = (error as { message?: unknown } | null | undefined)?.message;
+    return typeof message === 'string' ? message : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The `exception` event of the OTel semantic conventions; the stack keeps V8's `at fn (file:line:col)` form. */
 export function exceptionAttributes(exception: unknown): Attributes {
   const attributes: Attributes = {};
