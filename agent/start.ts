@@ -226,10 +226,11 @@ function warnAboutPreloadedModules(names: string[]): void {
       if (file.includes(`/node_modules/${pkg}/`)) loaded.add(pkg);
     }
   }
-  for (const pkg of loaded) {
-    warnOnce(`preloaded:${pkg}`, `${pkg} was loaded before the agent started, so it is not instrumented; load the agent first: ` +
-      `put --import @tracekit/agent/register (or -r @tracekit/agent/register) before any other --require or --import`);
-  }
+  if (loaded.size === 0) return;
+  const list = [...loaded].join(', ');
+  warnOnce('preloaded', `${list} ${loaded.size === 1 ? 'was' : 'were'} loaded before the agent started, so ${loaded.size === 1 ? 'it is' : 'they are'} not instrumented ` +
+    `(spans lack what the agent adds for ${loaded.size === 1 ? 'it' : 'them'}, such as route names); load the agent first: put --import @tracekit/agent/register ` +
+    `(or -r @tracekit/agent/register) before any other --require or --import`);
 }
 
 function describe(error: unknown): string {

@@ -1,14 +1,15 @@
 /**
  * The one way to find the request a piece of code runs for: snapshots, log correlation and every instrumentation
- * ask here. It reads the span from the OpenTelemetry context (`trace.getSpan`), so it works for any context the
- * app or another instrumentation derived from ours: `context.setValue`, baggage, or a child span made active with
- * `trace.setSpan`. From that span it walks up through each span's parent context until it meets the SERVER span
- * that carries the incoming request.
+ * ask here. Everything is read from the OpenTelemetry context, so it works for any context the app or another
+ * instrumentation derived from ours: `context.setValue`, baggage, or a child span (ours or a foreign one) made
+ * active with `trace.setSpan`.
+ *   - the request: a context value the SERVER span's context carries (REQUEST_KEY), kept by derived contexts;
+ *   - the SERVER span: from the active span up through each span's parent context.
  */
 import { context as apiContext, trace } from '@opentelemetry/api';
 import type { Context, Span as ApiSpan } from '@opentelemetry/api';
 import type { IncomingMessage } from 'node:http';
-import { Span } from '../trace/span.js';
+import { REQUEST_KEY, Span } from '../trace/span.js';
 
 // A chain this deep is a cycle or a bug; give up rather than loop.
 const MAX_DEPTH = 64;
@@ -30,5 +31,5 @@ export function activeServerSpan(ctx: Context = apiContext.active()): Span | und
 
 /** The incoming request `ctx` belongs to, while its SERVER span is open. */
 export function activeRequest(ctx: Context = apiContext.active()): IncomingMessage | undefined {
-  return activeServerSpan(ctx)?.serverRequest;
+  return ctx.getValue(REQUEST_KEY) as IncomingMessage | undefined;
 }

@@ -69,12 +69,18 @@ function createClientInstrumentation(runtime: AgentRuntime, guard: Guard): Clien
     const method = req.method || 'GET';
     const span = startSpan(runtime.core, scope, parent, method, SpanKind.CLIENT, undefined);
     if (!(span instanceof Span)) return;
+    const recording = span.isRecording();
+    // Read everything first: should reading the request fail, no traceparent points at a span that never ends.
+    let clientAttributes: Record<string, string | number> | undefined;
+    if (recording) {
+      const protocol = req.protocol || defaultProtocol;
+      const host = req.host || 'localhost';
+      const port = portOf(args as unknown as unknown[], protocol);
+      clientAttributes = clientSpanAttributes(method, protocol, host, port, req.path || '/', mappings);
+    }
     if (!req.headersSent) propagation.inject(span, req, headerSetter);
-    if (!span.isRecording()) return;
-    const protocol = req.protocol || defaultProtocol;
-    const host = req.host || 'localhost';
-    const port = portOf(args as unknown as unknown[], protocol);
-    span.setAttributes(clientSpanAttributes(method, protocol, host, port, req.path || '/', mappings));
+    if (clientAttributes === undefined) return;
+    span.setAttributes(clientAttributes);
     const attributes = span.attributes;
 
     let response: IncomingMessage | undefined;

@@ -27,6 +27,13 @@ import type { ExportSpan, InstrumentationScope, SpanAttributes, SpanEventRecord,
 /** The API's own key (`createContextKey` is `Symbol.for`), so `trace.getSpan(ctx)` finds us. */
 export const SPAN_KEY = Symbol.for('OpenTelemetry Context Key SPAN');
 
+/**
+ * The incoming request of the SERVER span a context belongs to. A context key rather than a walk up the span
+ * chain, so that every context derived from the request's (context values, baggage, a foreign instrumentation's
+ * span set with `trace.setSpan`) still finds it.
+ */
+export const REQUEST_KEY = Symbol('tracekit.request');
+
 /** Where finished spans go (the batch processor). */
 export interface SpanSink {
   onEnd(span: Span): void;
@@ -198,7 +205,9 @@ export class Span implements ApiSpan, Context, ExportSpan {
   // ---- OpenTelemetry API Context (the span is the active context of its own request) ----
 
   getValue(key: symbol): unknown {
-    return key === SPAN_KEY ? this : this.parentContext.getValue(key);
+    if (key === SPAN_KEY) return this;
+    if (key === REQUEST_KEY && this.serverRequest !== undefined) return this.serverRequest;
+    return this.parentContext.getValue(key);
   }
 
   setValue(key: symbol, value: unknown): Context {
@@ -211,7 +220,8 @@ export class Span implements ApiSpan, Context, ExportSpan {
 
   /** An ordinary OTel context equal to this one; only needed when someone derives a context from ours. */
   private materialize(): Context {
-    return trace.setSpan(this.parentContext, this);
+    const base = this.serverRequest === undefined ? this.parentContext : this.parentContext.setValue(REQUEST_KEY, this.serverRequest);
+    return trace.setSpan(base, this);
   }
 }
 
