@@ -1,0 +1,81 @@
+// The guard every instrumentation runs through (agent/instrument/guard.ts): the app's call goes on unchanged
+// whatever the agent's hooks do, a failure is reported once, and everything is undone.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import dc from 'node:diagnostics_channel';
+import { Guard, isWrapped, originalOf } from '../../agent/instrument/guard.ts';
+
+function newGuard(channels = []) {
+  const reports = [];
+  const guard = new Guard('demo', channels, (name, error) => reports.push(`${name}: ${error.message}`));
+  return { guard, reports };
+}
+
+test('wrap passes arguments, this, results and errors through; restores on failure', () => {
+  const { guard, reports } = newGuard();
+  const target = { base: 10, add(a, b) { return this.base + a + b; }, fail() { throw new RangeError('app error'); } };
+  const add = target.add;
+  let entered = 0;
+  guard.wrap(target, 'add', { enter: () => { entered++; } });
+  guard.wrap(target, 'fail', { exit: () => undefined });
+  assert.equal(target.add(1, 2), 13);
+  assert.equal(target.add.name, 'add');
+  assert.equal(target.add.length, 2);
+  assert.ok(isWrapped(target.add));
+  assert.equal(originalOf(target.add), add);
+  assert.throws(() => target.fail(), RangeError, 'the app\'s own error, unchanged');
+  assert.equal(entered, 1);
+  assert.deepEqual(reports, []);
+  guard.stop();
+  assert.equal(target.add, add, 'restored');
+});
+
+test('a throwing enter: the original runs with the original arguments, one report, then pass-through', () => {
+  const { guard, reports } = newGuard();
+  const calls = [];
+  const target = { run(cb) { calls.push(cb); return 'done'; } };
+  const appCallback = () => {};
+  guard.wrap(target, 'run', { enter(_self, args) { args[0] = () => 'replaced'; throw new Error('agent bug'); } });
+  assert.equal(target.run(appCallback), 'done');
+  assert.equal(calls[0], appCallback, 'half-replaced arguments are put back');
+  assert.deepEqual(reports, ['demo: agent bug']);
+  assert.equal(guard.active, false);
+  assert.equal(target.run(appCallback), 'done');
+  assert.equal(reports.length, 1, 'reported once');
+});
+
+test('a throwing exit keeps the result; a replacing exit replaces it', () => {
+  const { guard, reports } = newGuard();
+  const target = { value() { return 1; }, other() { return 2; } };
+  guard.wrap(target, 'value', { exit: (_s, result) => result + 40 });
+  assert.equal(target.value(), 41);
+  guard.wrap(target, 'other', { exit: () => { throw new Error('exit bug'); } });
+  assert.equal(target.other(), 2);
+  assert.deepEqual(reports, ['demo: exit bug']);
+  assert.equal(target.value(), 1, 'off: pass-through');
+});
+
+test('subscribe: only listed channels; a throwing subscriber never reaches the publisher and is unsubscribed', () => {
+  const { guard, reports } = newGuard(['tracekit.test.guard']);
+  assert.throws(() => guard.subscribe('not.listed', () => {}), /does not list/);
+  let seen = 0;
+  guard.subscribe('tracekit.test.guard', (message) => { seen++; if (message.bad) throw new Error('subscriber bug'); });
+  const channel = dc.channel('tracekit.test.guard');
+  channel.publish({});
+  channel.publish({ bad: true });
+  assert.equal(channel.hasSubscribers, false);
+  channel.publish({});
+  assert.equal(seen, 2);
+  assert.deepEqual(reports, ['demo: subscriber bug']);
+});
+
+test('protect and callback: failures are contained, callbacks always run', () => {
+  const { guard, reports } = newGuard();
+  let done = 0;
+  const hook = guard.protect((a, b, c, finish) => { throw new Error('hook bug'); }, (args) => args[3]());
+  hook(1, 2, 3, () => { done++; });
+  assert.equal(done, 1, 'the fallback calls done');
+  const next = guard.callback((x) => x * 2, () => { throw new Error('never'); });
+  assert.equal(next(21), 42);
+  assert.deepEqual(reports, ['demo: hook bug']);
+});
