@@ -13,8 +13,11 @@ import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { startSink } from './sink.mjs';
 import {
-  ALL_VARIANTS, APPS, RESULTS_DIR, REGISTER, hasTaskset, pinSelf, measureOnce, median, environment, writeJson, list, fmt, waitIdle,
+  ALL_VARIANTS, APPS, RESULTS_DIR, REGISTER, appEnv, hasTaskset, pinSelf, measureOnce, median, environment, writeJson, list, fmt, waitIdle,
+  setServerNode,
 } from './lib/common.mjs';
+import { startUpstream } from './upstream.mjs';
+import { nodeBinary } from '../scripts/install-node-versions.mjs';
 import { existsSync } from 'node:fs';
 
 const { values: opt } = parseArgs({
@@ -30,6 +33,7 @@ const { values: opt } = parseArgs({
     'noisy-pct': { type: 'string', default: '10' },
     retries: { type: 'string', default: '2' },
     out: { type: 'string', default: path.join(RESULTS_DIR, 'latest.json') },
+    node: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -39,7 +43,8 @@ if (opt.help) {
        [--rounds 3] [--duration 10 (s)] [--warmup 2 (s)] [--connections 50] [--drain 6000 (ms)] [--out file.json]
        [--idle-wait 60 (s, wait for an idle machine before each server start; 0 = don't)]
        [--noisy-pct 10 (% of the server's or the load generator's core used by other processes that makes a round "noisy")]
-       [--retries 2 (re-runs of a noisy round; the least noisy attempt is kept)]`);
+       [--retries 2 (re-runs of a noisy round; the least noisy attempt is kept)]
+       [--node 24 (run the app servers on that Node major from the test suite's cache, or a path to a node binary)]`);
   process.exit(0);
 }
 
@@ -61,6 +66,15 @@ else pinSelf();
 if (variants.some((v) => v.startsWith('tracekit')) && !existsSync(REGISTER))
   console.warn(`WARNING: ${REGISTER} does not exist yet; the tracekit variants will be reported as failed.`);
 
+if (opt.node !== undefined) {
+  const binary = /^\d+$/.test(opt.node) ? nodeBinary(Number(opt.node)) : opt.node;
+  if (!existsSync(binary)) throw new Error(`no Node binary at ${binary} (run node scripts/install-node-versions.mjs)`);
+  setServerNode(binary);
+}
+if (apps.some((a) => a.endsWith('-realistic'))) {
+  const upstream = await startUpstream();
+  appEnv.UPSTREAM_URL = upstream.url;
+}
 const sink = await startSink();
 const env = environment();
 console.log(

@@ -14,7 +14,22 @@ export const RESULTS_DIR = path.join(BENCH_DIR, 'results');
 export const APPS = {
   express5: path.join(BENCH_DIR, 'apps', 'express5.cjs'),
   fastify5: path.join(BENCH_DIR, 'apps', 'fastify5.cjs'),
+  // A handler that awaits a 1 ms timer and makes one fetch to a local upstream (not under the agent).
+  'express5-realistic': path.join(BENCH_DIR, 'apps', 'express5-realistic.cjs'),
 };
+
+/** Environment every app server gets (the runner sets UPSTREAM_URL when it starts the upstream). */
+export const appEnv = {};
+
+/**
+ * The Node binary the app servers run on: the machine's by default, or one of the test suite's extra majors
+ * (`--node 24`, from scripts/install-node-versions.mjs). The load generator always runs on the machine's Node, so
+ * that only the server changes between Node lines.
+ */
+let serverNode = process.execPath;
+export function setServerNode(binary) {
+  serverNode = binary;
+}
 export const ALL_VARIANTS = ['baseline', 'tracekit', 'otel', 'tracekit-snapshot'];
 export const SERVER_CORE = 1;
 export const LOAD_CORE = 0;
@@ -110,10 +125,10 @@ export function variantSpec(name, sinkUrl) {
  */
 export function startServer(app, variant, sinkUrl, { timeoutMs = 20_000 } = {}) {
   const spec = variantSpec(variant, sinkUrl);
-  const [cmd, args] = pinned(SERVER_CORE, process.execPath, [...spec.nodeArgs, APPS[app]]);
+  const [cmd, args] = pinned(SERVER_CORE, serverNode, [...spec.nodeArgs, APPS[app]]);
   const child = spawn(cmd, args, {
     cwd: REPO,
-    env: cleanEnv({ ...spec.env, PORT: '0' }),
+    env: cleanEnv({ ...appEnv, ...spec.env, PORT: '0' }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const server = { child, pid: child.pid, port: 0, stderr: '', stdout: '', exited: false, exitCode: null, signal: null, spec };
@@ -455,7 +470,7 @@ export function environment() {
   const dirty = spawnSync('git', ['status', '--porcelain'], { cwd: REPO, encoding: 'utf8' });
   return {
     date: new Date().toISOString(),
-    node: process.version,
+    node: serverNode === process.execPath ? process.version : serverNodeVersion(),
     cpu: os.cpus()[0]?.model,
     cpus: os.cpus().length,
     loadAverage: os.loadavg().map((x) => Number(x.toFixed(2))),
@@ -483,4 +498,8 @@ export function list(s) {
 
 export function fmt(n, digits = 0) {
   return Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–';
+}
+
+function serverNodeVersion() {
+  return spawnSync(serverNode, ['--version'], { encoding: 'utf8' }).stdout.trim();
 }
