@@ -14,6 +14,8 @@ import { MAX_TIMER_MS, parseBoolean, parseKeyValueList, parsePositiveInteger, qu
 import { readSampler, type SamplerConfig } from './config/sampler.js';
 import { createLookup, type Env, type ReadFile } from './config/sources.js';
 import { readInstrumentationLists } from './config/instrumentation-lists.js';
+import { readLogsConfig } from './config/logs.js';
+import type { LogsConfig } from './config/logs.js';
 
 export type { SamplerConfig, SamplerType } from './config/sampler.js';
 export { maskApiKey } from './config/headers.js';
@@ -61,6 +63,8 @@ export interface AgentConfig {
   readonly disabledInstrumentations: ReadonlySet<string>;
   /** TRACEKIT_ENABLED_INSTRUMENTATIONS: rows that are off by default and switched on. */
   readonly enabledInstrumentations: ReadonlySet<string>;
+  /** TRACEKIT_LOGS_INJECTION, TRACEKIT_LOGS_EXPORT. */
+  readonly logs: LogsConfig;
   readonly debug: boolean;
   readonly localUi: { readonly enabled: boolean; readonly url: string; readonly probeIntervalMs: number };
   readonly export: {
@@ -273,6 +277,7 @@ function readConfigOrThrow(env: Env, opts: ReadConfigOptions): ReadConfigResult 
   const autoInstrumentHttpClient = bool('TRACEKIT_AUTO_INSTRUMENT_HTTP_CLIENT', true);
   const { disabled: disabledInstrumentations, enabled: enabledInstrumentations } =
     readInstrumentationLists(get, warn, show, autoInstrumentHttpClient);
+  const logs = readLogsConfig(get, warn, show);
 
   const ignorePaths = splitList(get('TRACEKIT_IGNORE_PATHS') ?? '');
   const debug = bool('TRACEKIT_DEBUG', false);
@@ -350,6 +355,7 @@ function readConfigOrThrow(env: Env, opts: ReadConfigOptions): ReadConfigResult 
     isIgnoredPath: compileIgnorePaths(ignorePaths),
     disabledInstrumentations,
     enabledInstrumentations,
+    logs,
     debug,
     localUi: { enabled: localUiEnabled, url: localUiUrl, probeIntervalMs },
     export: { scheduleDelayMs, maxQueueSize, maxExportBatchSize, exportTimeoutMs },

@@ -24,6 +24,8 @@ import { MetricRegistry } from './metrics/instruments.js';
 import { CodeMonitor } from './snapshots/monitor.js';
 import path from 'node:path';
 import { LocalUiDetector } from './local-ui.js';
+import { LogProcessor } from './logs/log-processor.js';
+import { signalUrl } from './logs/signal-url.js';
 import { debug, info, isDebug, setDebug, warn, warnOnce } from './log.js';
 import { ModuleHooks } from './module-hooks.js';
 import { buildResource } from './resource.js';
@@ -79,6 +81,12 @@ export function startAgent(options: StartOptions): RunningAgent | undefined {
     return undefined;
   }
 
+  // Log records exist only where they can go: the Local UI (development) or, on request, the endpoint.
+  const logsUrl = config.logs.export && config.traces.url !== undefined ? signalUrl(config.traces.url, 'logs') : undefined;
+  const logProcessor = logsUrl !== undefined || config.localUi.enabled
+    ? new LogProcessor(buildResource(config), logsUrl === undefined ? undefined : createTarget(logsUrl, config.traces.headers), config.export.exportTimeoutMs, AGENT_VERSION)
+    : undefined;
+
   const scopes = new Map<string, InstrumentationScope>();
   const hooks = new ModuleHooks((name, error) => warnOnce(`hook:${name}`, `could not instrument ${name}: ${describe(error)}`));
   const runtime: AgentRuntime = {
@@ -90,6 +98,7 @@ export function startAgent(options: StartOptions): RunningAgent | undefined {
       if (scope === undefined) scopes.set(name, (scope = { name, version: AGENT_VERSION }));
       return scope;
     },
+    logSink: logProcessor,
   };
   const instrumentations = new InstrumentationInstaller(runtime, hooks);
   instrumentations.install(allDefinitions());
@@ -104,6 +113,7 @@ export function startAgent(options: StartOptions): RunningAgent | undefined {
         target: createTarget(localUi.tracesUrl, {}),
         format: 'http/json',
       } : undefined);
+      logProcessor?.setLocalUi(present && localUi !== undefined ? createTarget(signalUrl(localUi.tracesUrl, 'logs'), {}) : undefined);
     });
     exporter.onLocalUiLost = () => localUi?.markGone();
     localUi.start();
@@ -142,7 +152,8 @@ export function startAgent(options: StartOptions): RunningAgent | undefined {
   const removeLifecycle = installLifecycle({
     processor,
     exporter,
-    extraFlushes: [() => metricsBuffer.flush(), () => exporter.flushSideSends(), () => monitor?.flush() ?? Promise.resolve()],
+    extraFlushes: [() => metricsBuffer.flush(), () => exporter.flushSideSends(), () => monitor?.flush() ?? Promise.resolve(),
+      () => logProcessor?.flush() ?? Promise.resolve()],
     exitRequests: [metricsExitRequests],
     hasPendingWork: () => processor.pending > 0 || processor.isExporting || metricsBuffer.pending > 0,
   });
@@ -155,7 +166,8 @@ export function startAgent(options: StartOptions): RunningAgent | undefined {
     localUi?.stop();
     instrumentations.stop();
     hooks.uninstall();
-    await Promise.all([processor.flush(), metricsBuffer.flush()]);
+    await Promise.all([processor.flush(), metricsBuffer.flush(), logProcessor?.flush()]);
+    logProcessor?.stop();
     processor.stop();
     metricsBuffer.stop();
     monitor?.stop();

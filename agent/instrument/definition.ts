@@ -14,6 +14,8 @@ export interface LoadedModule {
   readonly name: string;
   /** The package version read from its package.json; undefined for Node builtins. */
   readonly version: string | undefined;
+  /** The package's root directory (to require its other files); undefined for Node builtins. */
+  readonly basedir: string | undefined;
   /** Whether the exports came through the ESM loader hooks (a module namespace) or through `require`. */
   readonly esm: boolean;
 }

@@ -93,7 +93,7 @@ export class InstrumentationInstaller {
     }
     if (version === undefined && !builtin) debug(`${name}: no version found under ${basedir}; instrumenting it anyway`);
     if (!this.activate(row)) return exports;
-    const loaded: LoadedModule = { name, version, esm };
+    const loaded: LoadedModule = { name, version, basedir, esm };
     return guard.run(() => target.patch(exports, row.state, loaded), exports) ?? exports;
   }
 

@@ -13,6 +13,9 @@ import { fastify } from './fastify.js';
 import { fetchClient } from './fetch.js';
 import { httpClient } from './http-client.js';
 import { httpServer } from './http-server.js';
+import { bunyan } from './bunyan.js';
+import { pino } from './pino.js';
+import { winston } from './winston.js';
 
 export const INSTRUMENTATIONS: readonly AnyInstrumentationDefinition[] = [
   httpServer,
@@ -20,4 +23,7 @@ export const INSTRUMENTATIONS: readonly AnyInstrumentationDefinition[] = [
   fetchClient,
   express,
   fastify,
+  pino,
+  winston,
+  bunyan,
 ];
