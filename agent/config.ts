@@ -16,6 +16,8 @@ import { createLookup, type Env, type ReadFile } from './config/sources.js';
 import { readInstrumentationLists } from './config/instrumentation-lists.js';
 import { readLogsConfig } from './config/logs.js';
 import type { LogsConfig } from './config/logs.js';
+import { readMetricsFormat, readRuntimeMetrics } from './config/metrics-format.js';
+import type { MetricsFormat, RuntimeMetricsConfig } from './config/metrics-format.js';
 
 export type { SamplerConfig, SamplerType } from './config/sampler.js';
 export { maskApiKey } from './config/headers.js';
@@ -65,6 +67,10 @@ export interface AgentConfig {
   readonly enabledInstrumentations: ReadonlySet<string>;
   /** TRACEKIT_LOGS_INJECTION, TRACEKIT_LOGS_EXPORT. */
   readonly logs: LogsConfig;
+  /** TraceKit metrics JSON, or OTLP (delta or cumulative) for a generic collector. */
+  readonly metricsFormat: MetricsFormat;
+  /** TRACEKIT_RUNTIME_METRICS, TRACEKIT_RUNTIME_METRICS_INTERVAL_MS. */
+  readonly runtimeMetrics: RuntimeMetricsConfig;
   readonly debug: boolean;
   readonly localUi: { readonly enabled: boolean; readonly url: string; readonly probeIntervalMs: number };
   readonly export: {
@@ -278,6 +284,8 @@ function readConfigOrThrow(env: Env, opts: ReadConfigOptions): ReadConfigResult 
   const { disabled: disabledInstrumentations, enabled: enabledInstrumentations } =
     readInstrumentationLists(get, warn, show, autoInstrumentHttpClient);
   const logs = readLogsConfig(get, warn, show);
+  const metricsFormat = readMetricsFormat(get, warn, show);
+  const runtimeMetrics = readRuntimeMetrics(get, warn, show);
 
   const ignorePaths = splitList(get('TRACEKIT_IGNORE_PATHS') ?? '');
   const debug = bool('TRACEKIT_DEBUG', false);
@@ -356,6 +364,8 @@ function readConfigOrThrow(env: Env, opts: ReadConfigOptions): ReadConfigResult 
     disabledInstrumentations,
     enabledInstrumentations,
     logs,
+    metricsFormat,
+    runtimeMetrics,
     debug,
     localUi: { enabled: localUiEnabled, url: localUiUrl, probeIntervalMs },
     export: { scheduleDelayMs, maxQueueSize, maxExportBatchSize, exportTimeoutMs },

@@ -21,6 +21,8 @@ import { createHandle } from './api/handle.js';
 import type { TracekitHandle } from './api/types.js';
 import { MetricsBuffer } from './metrics/buffer.js';
 import { MetricRegistry } from './metrics/instruments.js';
+import { OtlpMetricsEncoder } from './metrics/otlp-encode.js';
+import { RuntimeMetrics } from './metrics/runtime.js';
 import { CodeMonitor } from './snapshots/monitor.js';
 import path from 'node:path';
 import { LocalUiDetector } from './local-ui.js';
@@ -119,11 +121,20 @@ export function startAgent(options: StartOptions): RunningAgent | undefined {
     localUi.start();
   }
 
+  const metricsFormat = config.metricsFormat;
+  const otlpMetrics = metricsFormat.kind === 'otlp' ? new OtlpMetricsEncoder(config.serviceName, metricsFormat.temporality) : undefined;
   const metricsBuffer = new MetricsBuffer(
     config.serviceName,
     config.metricsUrl === undefined ? undefined : createTarget(config.metricsUrl, config.metricsHeaders),
     config.metricsFlushIntervalMs,
+    otlpMetrics === undefined ? undefined : (points) => otlpMetrics.encode(points),
   );
+  const metricRegistry = new MetricRegistry(metricsBuffer);
+  // Only where metrics go somewhere: collecting them for nobody would be pure cost.
+  const runtimeMetrics = config.runtimeMetrics.enabled && config.metricsUrl !== undefined
+    ? new RuntimeMetrics(metricRegistry, config.runtimeMetrics.intervalMs)
+    : undefined;
+  runtimeMetrics?.start();
   let monitor: CodeMonitor | undefined;
   if (config.codeMonitoring.enabled && config.baseUrl !== undefined && config.apiKey !== undefined) {
     monitor = new CodeMonitor({
@@ -164,6 +175,7 @@ export function startAgent(options: StartOptions): RunningAgent | undefined {
     stopped = true;
     removeLifecycle();
     localUi?.stop();
+    runtimeMetrics?.stop();
     instrumentations.stop();
     hooks.uninstall();
     await Promise.all([processor.flush(), metricsBuffer.flush(), logProcessor?.flush()]);
@@ -174,7 +186,7 @@ export function startAgent(options: StartOptions): RunningAgent | undefined {
   };
   const handle = createHandle({
     tracer: tracerProvider.getTracer('tracekit', AGENT_VERSION),
-    metrics: new MetricRegistry(metricsBuffer),
+    metrics: metricRegistry,
     flush: () => Promise.all([processor.flush(), metricsBuffer.flush(), monitor?.flush()]).then(() => undefined),
     shutdown,
     snapshots: () => monitor ?? null,

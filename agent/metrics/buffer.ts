@@ -29,6 +29,9 @@ const MAX_BUFFERED_POINTS = 10_000;
 const WARN_INTERVAL_MS = 60_000;
 const REQUEST_TIMEOUT_MS = 10_000;
 
+/** Turns a batch of points into a request body (TraceKit metrics JSON, or OTLP for a generic collector). */
+export type MetricsEncoder = (points: readonly MetricPoint[]) => string;
+
 export class MetricsBuffer {
   private points: MetricPoint[] = [];
   private flushScheduled = false;
@@ -39,11 +42,15 @@ export class MetricsBuffer {
   droppedPoints = 0;
   sentPoints = 0;
 
+  private readonly encode: MetricsEncoder;
+
   constructor(
-    private readonly serviceName: string,
+    serviceName: string,
     private readonly target: SendTarget | undefined,
     intervalMs: number,
+    encode?: MetricsEncoder,
   ) {
+    this.encode = encode ?? ((points) => encodeMetricsJson(serviceName, points));
     if (target !== undefined) {
       this.timer = setInterval(() => void this.flush(), intervalMs);
       this.timer.unref();
@@ -97,13 +104,13 @@ export class MetricsBuffer {
   /** Points not sent yet, for the synchronous exit flush. */
   takeUnsent(): { body: Uint8Array; target: SendTarget } | undefined {
     if (this.target === undefined || this.points.length === 0) return undefined;
-    const body = Buffer.from(encodeMetricsJson(this.serviceName, this.points));
+    const body = Buffer.from(this.encode(this.points));
     this.points = [];
     return { body, target: this.target };
   }
 
   private async send(target: SendTarget, batch: MetricPoint[]): Promise<void> {
-    const result = await postOnce(target, encodeMetricsJson(this.serviceName, batch), 'application/json', REQUEST_TIMEOUT_MS);
+    const result = await postOnce(target, this.encode(batch), 'application/json', REQUEST_TIMEOUT_MS);
     if (result.status === 200) {
       this.sentPoints += batch.length;
       return;
