@@ -52,6 +52,8 @@ export interface RunningAgent {
   readonly tracerProvider: AgentTracerProvider;
   readonly instrumentations: InstrumentationInstaller;
   readonly handle: TracekitHandle;
+  /** The runtime-metrics collector when it runs (its own CPU time is read by bench/runtime-metrics-cost.mjs). */
+  readonly runtimeMetrics: RuntimeMetrics | undefined;
   shutdown(): Promise<void>;
 }
 
@@ -206,6 +208,7 @@ export function startAgent(options: StartOptions): RunningAgent | undefined {
     tracerProvider,
     instrumentations,
     handle,
+    runtimeMetrics,
     shutdown,
   };
 }

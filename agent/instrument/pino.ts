@@ -1,18 +1,20 @@
 /**
  * pino 7-10: trace ids in every record written inside a span, and the record handed to the log exporter.
  *
- * Through pino's own `mixin` mechanism, never by touching the app's objects or the serialized line: each logger
- * gets, on its first write, a mixin that returns a fresh object with the trace fields and then whatever the app's
- * own mixin returns (so the app's mixin wins), and pino merges the record's own fields over it (so a field the
- * app logs wins too). Child loggers inherit the mixin as pino intends. The app's formatters, serializers and
- * transports (pino-pretty) see an ordinary record.
+ * The fields are added to the line pino has just serialized (its `asJson` returns `{…}\n`): the agent's own
+ * values (hex ids, the service name escaped once) go in before the closing brace, unless the record (the logged
+ * object merged with the app's mixin) or the logger's bindings already set that field, in which case the app's
+ * value stands. Nothing of the app's is touched: not the logged object, not the logger, not its options. Measured
+ * against pino's own `mixin` (which copies every record and serializes the extra keys one by one) this costs a
+ * fraction: a mixin returning the four fields made each call about 2.5 times slower here. The app's formatters,
+ * serializers and transports (pino-pretty parses the line) work as before.
  *
  * The row hooks `pino/lib/proto`, a file pino requires internally, so ESM apps (whose `import 'pino'` no
  * require hook sees) are covered too. Its export is the factory of every logger's prototype.
  */
 import path from 'node:path';
 import { nodeRequire } from '../node-require.js';
-import { activeTraceFields } from '../logs/trace-fields.js';
+import { activeTraceFields, activeTraceFieldsJson } from '../logs/trace-fields.js';
 import { copyAttributes, severityFromNumericLevel } from '../logs/record.js';
 import type { LogRecordSink } from '../logs/record.js';
 import { defineInstrumentation } from './definition.js';
@@ -20,11 +22,10 @@ import type { LoadedModule } from './definition.js';
 import type { Guard } from './guard.js';
 import type { AgentRuntime } from './types.js';
 
-type Mixin = (mergeObject: unknown, level: number, logger: unknown) => Record<string, unknown>;
-
 interface PinoSymbols {
-  mixinSym: symbol;
+  asJsonSym: symbol;
   writeSym: symbol;
+  chindingsSym?: symbol;
   messageKeySym?: symbol;
 }
 
@@ -32,8 +33,8 @@ interface PinoState {
   patchPrototype(exports: unknown, loaded: LoadedModule): unknown;
 }
 
-const kOurs = Symbol('tracekit.pinoMixin');
 const SKIP = new Set(['msg', 'level', 'time', 'pid', 'hostname', 'trace_id', 'span_id', 'trace_flags', 'service.name']);
+const FIELD_KEYS = ['trace_id', 'span_id', 'trace_flags', 'service.name'] as const;
 
 export const pino = defineInstrumentation<PinoState>({
   name: 'pino',
@@ -46,16 +47,30 @@ function createPinoState(runtime: AgentRuntime, guard: Guard): PinoState {
   const { serviceName } = runtime.config;
   const inject = runtime.config.logs.injection;
   const sink = runtime.logSink;
+  const serviceJson = JSON.stringify(serviceName);
 
-  function mixinFor(user: Mixin | undefined): Mixin {
-    const mixin = function tracekitMixin(this: unknown, mergeObject: unknown, level: number, logger: unknown): Record<string, unknown> {
-      const fields = guard.active && inject ? guard.run(() => activeTraceFields(serviceName)) : undefined;
-      const theirs = user === undefined ? undefined : user.call(this, mergeObject, level, logger);
-      if (fields === undefined) return theirs ?? {};
-      return theirs == null ? (fields as unknown as Record<string, unknown>) : Object.assign(fields, theirs);
-    } as Mixin & { [kOurs]?: true };
-    mixin[kOurs] = true;
-    return mixin;
+  /** `line` with the trace fields the record does not set itself, or undefined when nothing is to be added. */
+  function spliced(line: unknown, record: unknown, bindings: unknown): string | undefined {
+    if (typeof line !== 'string' || !line.endsWith('}\n')) return undefined;
+    const all = activeTraceFieldsJson(serviceName, serviceJson);
+    if (all === undefined) return undefined;
+    const own = record !== null && typeof record === 'object' ? (record as Record<string, unknown>) : undefined;
+    const bound = typeof bindings === 'string' && bindings.includes('"t') || typeof bindings === 'string' && bindings.includes('"s')
+      ? bindings as string : undefined;
+    let extra = all;
+    // The app set one of the fields itself (in the record, its mixin or the logger's bindings): keep its value.
+    if ((bound !== undefined && FIELD_KEYS.some((key) => bound.includes(`"${key}":`))) ||
+        (own !== undefined && (own.trace_id !== undefined || own.span_id !== undefined || own.trace_flags !== undefined || own['service.name'] !== undefined))) {
+      const fields = activeTraceFields(serviceName)!;
+      extra = '';
+      for (const key of FIELD_KEYS) {
+        if (own?.[key] !== undefined || (bound !== undefined && bound.includes(`"${key}":`))) continue;
+        extra += key === 'service.name' ? `,"service.name":${serviceJson}` : `,"${key}":"${fields[key]}"`;
+      }
+    }
+    if (extra === '') return undefined;
+    // `{}\n` (a record with no field at all) has nothing before the brace to follow with a comma.
+    return line.length === 3 ? `{${extra.slice(1)}}\n` : line.slice(0, -2) + extra + '}\n';
   }
 
   return {
@@ -63,18 +78,22 @@ function createPinoState(runtime: AgentRuntime, guard: Guard): PinoState {
       if (typeof exports !== 'function' || loaded.basedir === undefined) return exports;
       const symbols = nodeRequire(path.join(loaded.basedir, 'lib', 'symbols.js')) as PinoSymbols;
       const prototype = Object.getPrototypeOf((exports as () => object)()) as Record<symbol, unknown>;
-      const { mixinSym, writeSym } = symbols;
-      if (typeof mixinSym !== 'symbol' || typeof writeSym !== 'symbol') throw new Error('pino/lib/symbols has no mixin or write symbol');
-      guard.wrap(prototype, writeSym, {
-        enter(logger, args) {
-          const instance = logger as Record<symbol, unknown>;
-          const current = instance[mixinSym] as (Mixin & { [kOurs]?: true }) | undefined;
-          // Once per logger: children inherit the parent's (already ours) through the prototype chain.
-          if (inject && current?.[kOurs] !== true) instance[mixinSym] = mixinFor(current);
-          if (sink !== undefined) emitRecord(sink, serviceName, args, symbols, instance);
-          return undefined;
-        },
-      });
+      const { asJsonSym, writeSym, chindingsSym } = symbols;
+      if (typeof asJsonSym !== 'symbol' || typeof writeSym !== 'symbol') throw new Error('pino/lib/symbols has no asJson or write symbol');
+      if (inject) {
+        guard.wrap(prototype, asJsonSym, {
+          exit: (_state, line, error, logger, args) =>
+            error === undefined ? spliced(line, args[0], chindingsSym === undefined ? undefined : (logger as Record<symbol, unknown>)[chindingsSym]) : undefined,
+        });
+      }
+      if (sink !== undefined) {
+        guard.wrap(prototype, writeSym, {
+          enter(logger, args) {
+            emitRecord(sink, serviceName, args, symbols, logger as Record<symbol, unknown>);
+            return undefined;
+          },
+        });
+      }
       return exports;
     },
   };

@@ -13,18 +13,45 @@ export interface TraceFields {
   'service.name': string;
 }
 
+// Per span: its fields are worked out once, however many lines it logs (a log call is a hot path).
+const cache = new WeakMap<object, TraceFields | null>();
+
 /** The fields for the active span, or undefined outside one (such records stay exactly as the app wrote them). */
 export function activeTraceFields(serviceName: string): TraceFields | undefined {
   const span = activeSpan();
   if (span === undefined) return undefined;
-  const spanContext = span.spanContext();
-  if (!trace.isSpanContextValid(spanContext)) return undefined;
-  return {
-    trace_id: spanContext.traceId,
-    span_id: spanContext.spanId,
-    trace_flags: (spanContext.traceFlags & 1) === 1 ? '01' : '00',
-    'service.name': serviceName,
-  };
+  let fields = cache.get(span);
+  if (fields === undefined) {
+    const spanContext = span.spanContext();
+    fields = trace.isSpanContextValid(spanContext) ? {
+      trace_id: spanContext.traceId,
+      span_id: spanContext.spanId,
+      trace_flags: (spanContext.traceFlags & 1) === 1 ? '01' : '00',
+      'service.name': serviceName,
+    } : null;
+    cache.set(span, fields);
+  }
+  // A copy: callers may hand it to the app's logging library, which may change it.
+  return fields === null ? undefined : { ...fields };
+}
+
+const jsonCache = new WeakMap<object, string | null>();
+
+/**
+ * The fields as the JSON members to append to a serialized record (`,"trace_id":"…",…`), cached per span, or
+ * undefined outside a span.
+ */
+export function activeTraceFieldsJson(serviceName: string, serviceJson: string): string | undefined {
+  const span = activeSpan();
+  if (span === undefined) return undefined;
+  let json = jsonCache.get(span);
+  if (json === undefined) {
+    const fields = activeTraceFields(serviceName);
+    json = fields === undefined ? null
+      : `,"trace_id":"${fields.trace_id}","span_id":"${fields.span_id}","trace_flags":"${fields.trace_flags}","service.name":${serviceJson}`;
+    jsonCache.set(span, json);
+  }
+  return json ?? undefined;
 }
 
 /**
