@@ -6,14 +6,10 @@
  *   - the request: a context value the SERVER span's context carries (REQUEST_KEY), kept by derived contexts;
  *   - the SERVER span: from the active span up through each span's parent context.
  */
-import * as api from '@opentelemetry/api';
+import { context as apiContext, trace } from '../trace/api.js';
 import type { Context, Span as ApiSpan } from '@opentelemetry/api';
 import type { IncomingMessage } from 'node:http';
 import { REQUEST_KEY, Span } from '../trace/span.js';
-
-// Taken once: in the bundle every `api.x` access goes through an interop getter, and log calls ask per line.
-const apiContext = api.context;
-const trace = api.trace;
 
 // A chain this deep is a cycle or a bug; give up rather than loop.
 const MAX_DEPTH = 64;

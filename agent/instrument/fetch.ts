@@ -5,7 +5,7 @@
  * already set `traceparent` would send both values joined by a comma, and the upstream would lose its parent. So
  * an existing header of the same name is replaced in place, as `http.request`'s `setHeader` does.
  */
-import { SpanKind, SpanStatusCode, context, propagation } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, context, propagation } from '../trace/api.js';
 import type { TextMapSetter } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import { Span, errorMessage } from '../trace/span.js';

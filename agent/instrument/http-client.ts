@@ -13,7 +13,7 @@ import nodeModule, { syncBuiltinESMExports } from 'node:module';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { isBuiltinLoaded, loadHttp, loadHttps, recordOriginals } from '../builtins.js';
 import type { HttpModule, HttpsModule } from '../builtins.js';
-import { SpanKind, SpanStatusCode, context, propagation } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, context, propagation } from '../trace/api.js';
 import type { TextMapSetter } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import { Span, errorMessage } from '../trace/span.js';

@@ -8,7 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, propagation } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, propagation } from '../trace/api.js';
 import type { Context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { Span, errorMessage } from '../trace/span.js';

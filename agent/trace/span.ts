@@ -7,7 +7,7 @@
  * (attribute sanitising, hr-time pairs, hex id strings from Math.random), the largest single cost after the
  * exporter; this class does the same job for a fraction of that. See docs/architecture.md.
  */
-import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { SpanStatusCode, trace } from './api.js';
 import type {
   AttributeValue,
   Attributes,

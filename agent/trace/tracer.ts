@@ -3,7 +3,7 @@
  * instrumentations lands here and produces our `Span`. Sampling uses the SDK's samplers (well kept, and cheap
  * enough: one call per root span).
  */
-import { INVALID_SPAN_CONTEXT, SamplingDecision, SpanKind, context as apiContext, trace } from '@opentelemetry/api';
+import { INVALID_SPAN_CONTEXT, SamplingDecision, SpanKind, context as apiContext, trace } from './api.js';
 import type {
   Attributes,
   Context,
@@ -69,8 +69,10 @@ export function startSpan(
   links: SpanOptions['links'] = undefined,
 ): ApiSpan {
   if (isTracingSuppressed(parentContext)) return trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
-  const parent = root ? undefined : (parentContext.getValue(SPAN_KEY) as ApiSpan | undefined)?.spanContext();
-  const hasParent = parent !== undefined && trace.isSpanContextValid(parent);
+  const parentSpan = root ? undefined : (parentContext.getValue(SPAN_KEY) as ApiSpan | undefined);
+  const parent = parentSpan?.spanContext();
+  // The agent's own spans have valid ids by construction; the API's check is two regular expressions.
+  const hasParent = parent !== undefined && (parentSpan instanceof Span || trace.isSpanContextValid(parent));
   const traceId = hasParent ? parent.traceId : newTraceId();
   const samplingContext = root ? trace.deleteSpan(parentContext) : parentContext;
   const result = core.sampler.shouldSample(samplingContext, traceId, name, kind, attributes ?? {}, links ?? []);
