@@ -47,6 +47,8 @@ const MAX_LABELS = 1000;
 const MAX_POLL_BYTES = 1024 * 1024;
 const REQUEST_TIMEOUT_MS = 10_000;
 const MAX_PENDING_EVENTS = 100;
+/** Behind a hanging backend, registrations would otherwise pile up one socket per new call site. */
+const MAX_REGISTRATIONS_IN_FLIGHT = 4;
 const SSE_MAX_BACKOFF_MS = 60_000;
 
 interface LabelState {
@@ -74,6 +76,7 @@ export class CodeMonitor implements SnapshotClient {
   private sseFailures = 0;
   private sseRetryAt = 0;
   private lastPollWarning = 0;
+  private registrationsInFlight = 0;
   captures = 0;
 
   constructor(private readonly options: MonitorOptions) {
@@ -206,7 +209,10 @@ export class CodeMonitor implements SnapshotClient {
   private register(site: CallSite, label: string): void {
     const key = `${site.functionName}\u0000${label}\u0000${site.filePath}\u0000${site.lineNumber}`;
     if (this.registered.has(key) || this.registered.size >= MAX_LABELS * 4) return;
+    // Not marked as registered: the next discovery of this call site tries again.
+    if (this.registrationsInFlight >= MAX_REGISTRATIONS_IN_FLIGHT) return;
     this.registered.add(key);
+    this.registrationsInFlight++;
     const body = JSON.stringify({
       service_name: this.options.serviceName,
       file_path: site.filePath,
@@ -217,6 +223,7 @@ export class CodeMonitor implements SnapshotClient {
     void requestText(new URL(`${this.options.baseUrl}/sdk/snapshots/auto-register`), {
       method: 'POST', headers: this.headers, body, timeoutMs: REQUEST_TIMEOUT_MS, maxBytes: 64 * 1024,
     }).then((response) => {
+      this.registrationsInFlight--;
       if (response.status === 200 || response.status === 201) {
         debug(`registered ${site.functionName}:${label} (${path.basename(site.filePath)}:${site.lineNumber})`);
         // A new breakpoint is inactive until a poll or SSE event lists it; ask soon.
