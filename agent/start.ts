@@ -15,7 +15,6 @@ import type { Destination } from './export/trace-exporter.js';
 import { enabledInstrumentations } from './instrument/index.js';
 import type { AgentRuntime, Instrumentation } from './instrument/types.js';
 import { installLifecycle } from './lifecycle.js';
-import type { SyncRequest } from './export/sync-send.js';
 import { createHandle } from './api/handle.js';
 import type { TracekitHandle } from './api/types.js';
 import { MetricsBuffer } from './metrics/buffer.js';
@@ -148,19 +147,11 @@ export function startAgent(options: StartOptions): RunningAgent | undefined {
     });
     monitor.start();
   }
-  const metricsExitRequests = (): SyncRequest[] => {
-    const unsent = metricsBuffer.takeUnsent();
-    return unsent === undefined ? [] : [{
-      url: unsent.target.url.href,
-      headers: { ...unsent.target.headers, 'Content-Type': 'application/json' },
-      body: unsent.body,
-    }];
-  };
   const removeLifecycle = installLifecycle({
     processor,
     exporter,
     extraFlushes: [() => metricsBuffer.flush(), () => exporter.flushSideSends(), () => monitor?.flush() ?? Promise.resolve()],
-    exitRequests: [metricsExitRequests],
+    exitRequests: [() => metricsBuffer.exitRequests()],
     hasPendingWork: () => processor.pending > 0 || processor.isExporting || metricsBuffer.pending > 0,
   });
 

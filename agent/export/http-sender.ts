@@ -27,6 +27,8 @@ export interface SendTarget {
   readonly headers: Readonly<Record<string, string>>;
   /** Created on first use, so that defining a target does not load http/https (builtins.ts). */
   readonly agent: http.Agent;
+  /** Where the API key in `headers` came from, for a refused-key message; undefined when no key is sent. */
+  readonly keyVariable: string | undefined;
 }
 
 export interface SendResult {
@@ -38,12 +40,14 @@ export interface SendResult {
   attempts: number;
 }
 
-export function createTarget(url: string, headers: Readonly<Record<string, string>>): SendTarget {
+export function createTarget(url: string, headers: Readonly<Record<string, string>>, keyVariable?: string): SendTarget {
   const parsed = new URL(url);
   let agent: http.Agent | undefined;
+  const sendsKey = Object.keys(headers).some((name) => name.toLowerCase() === 'x-api-key');
   return {
     url: parsed,
     headers,
+    keyVariable: sendsKey ? keyVariable ?? 'TRACEKIT_API_KEY' : undefined,
     get agent() {
       const agentOptions = { keepAlive: true, maxSockets: 4, maxFreeSockets: 2, timeout: 30_000 };
       agent ??= parsed.protocol === 'https:' ? new (loadHttps().Agent)(agentOptions) : new (loadHttp().Agent)(agentOptions);

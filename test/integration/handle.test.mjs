@@ -578,8 +578,11 @@ describe('a failing or unreachable backend', () => {
     assert.equal((await request(`${app.url}/quit`)).body, 'bye');
     const exited = await app.exit;
     assert.deepStrictEqual(exited, { code: 3, signal: null }, app.stderr);
+    // One warning per kind at the first loss, then the losses since then once more at exit, with their count.
     const lines = warnings(app.stderr);
-    assert.equal(lines.length, 2, app.stderr);
+    assert.equal(lines.length, 4, app.stderr);
+    assert.equal(lines.filter((l) => /^\[tracekit\] warning: at exit: \d+ spans? \(export to .* failed: HTTP 500\) were lost/.test(l)).length, 1, app.stderr);
+    assert.equal(lines.filter((l) => /^\[tracekit\] warning: at exit: \d+ metric points? \(sending to .* failed: HTTP 500\) were lost/.test(l)).length, 1, app.stderr);
     assert.equal(lines.filter((l) => /^\[tracekit\] warning: could not export \d+ spans? to .*HTTP 500/.test(l)).length, 1, app.stderr);
     assert.equal(lines.filter((l) => /^\[tracekit\] warning: could not send \d+ metric points to .*HTTP 500/.test(l)).length, 1, app.stderr);
     assert.doesNotMatch(app.stderr, new RegExp(API_KEY));
@@ -606,8 +609,9 @@ describe('a failing or unreachable backend', () => {
     assert.equal((await request(`${app.url}/quit`)).body, 'bye');
     const exited = await app.exit;
     assert.deepStrictEqual(exited, { code: 3, signal: null }, app.stderr);
+    // The first loss of each kind at once; the rest (if any) once more at exit.
     const lines = warnings(app.stderr);
-    assert.equal(lines.length, 2, app.stderr);
+    assert.equal(lines.filter((l) => !/ warning: at exit: \d+ (spans?|metric points?) \(.*ECONNREFUSED[^)]*\) w(as|ere) lost/.test(l)).length, 2, app.stderr);
     assert.equal(lines.filter((l) => /^\[tracekit\] warning: could not export \d+ spans? to .*ECONNREFUSED/.test(l)).length, 1, app.stderr);
     assert.equal(lines.filter((l) => /^\[tracekit\] warning: could not send \d+ metric points to .*ECONNREFUSED/.test(l)).length, 1, app.stderr);
   });
