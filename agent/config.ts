@@ -28,6 +28,8 @@ export interface AgentConfig {
   readonly apiKey: string | undefined;
   /** The key in a printable form (`ctxio_****`); undefined without a key. */
   readonly maskedApiKey: string | undefined;
+  /** The variable the key came from, for messages (a refused key names it); undefined without a key. */
+  readonly apiKeySource: string | undefined;
   readonly serviceName: string;
   readonly serviceVersion: string | undefined;
   readonly environment: string | undefined;
@@ -97,9 +99,22 @@ export interface ReadConfigResult {
   config: AgentConfig;
   warnings: string[];
   infos: string[];
+  /**
+   * Every API-key candidate (and its JSON-escaped form), longest first: the log scrubs them from every line it
+   * writes, whatever produced the line.
+   */
+  secrets: string[];
 }
 
 const DEFAULT_SERVICE_NAME = 'node-app';
+/**
+ * The service name goes into the code-monitoring poll URL and, with the version and environment, into every
+ * export: a 100 KB value would make every poll fail (URL too long) and bloat every batch.
+ */
+export const MAX_RESOURCE_VALUE_LENGTH = 256;
+/** Real keys are well under 100 characters; a longer value is a paste accident that would bloat every request. */
+export const MAX_API_KEY_LENGTH = 512;
+const MIN_SECRET_LENGTH = 8;
 const DEFAULT_LOCAL_UI_URL = 'http://localhost:9999';
 const BOOLEAN_WORDS = 'true/false, 1/0, yes/no, on/off';
 
@@ -128,7 +143,7 @@ export function readConfig(env: Env, opts: ReadConfigOptions): ReadConfigResult 
     // Nothing above is expected to throw; if something does (an exotic env object), the app must still start.
     const { config } = readConfigOrThrow({ TRACEKIT_ENABLED: 'false' }, { cwd: opts.cwd, readFile: () => undefined });
     const reason = err instanceof Error ? err.message : String(err);
-    return { config, warnings: [`the configuration could not be read (${reason}); the agent is disabled`], infos: [] };
+    return { config, warnings: [`the configuration could not be read (${reason}); the agent is disabled`], infos: [], secrets: [] };
   }
 }
 
@@ -166,7 +181,31 @@ function readConfigOrThrow(env: Env, opts: ReadConfigOptions): ReadConfigResult 
   if (apiKey !== undefined && !isUsableApiKey(apiKey)) {
     warn(`${keySource} holds an API key with spaces or characters not allowed in an HTTP header; ignoring it (running without an API key)`);
     apiKey = undefined;
+  } else if (apiKey !== undefined && apiKey.length > MAX_API_KEY_LENGTH) {
+    warn(`${keySource} holds an API key longer than ${MAX_API_KEY_LENGTH} characters; ignoring it (running without an API key)`);
+    apiKey = undefined;
   }
+  const apiKeySource = apiKey === undefined ? undefined : keySource;
+  // A one-letter "key" would otherwise mask every word holding that letter; a real key is far longer.
+  const telltaleSecrets = secrets.filter((secret) => secret.length >= MIN_SECRET_LENGTH);
+  const holdsSecret = (value: string): boolean => telltaleSecrets.some((secret) => value.includes(secret));
+  /**
+   * A resource value is sent with every span (to the Local UI too, which must never see the key) and shown in
+   * the debug summary: the key pasted into one is masked, and a huge value is cut, each with one warning.
+   */
+  const resourceValue = (name: string, value: string | undefined): string | undefined => {
+    if (value === undefined) return undefined;
+    let out = value;
+    if (holdsSecret(out)) {
+      warn(`${name} holds the API key; it is masked in the spans and everywhere else (a pasting mistake?)`);
+      out = scrub(out);
+    }
+    if (out.length > MAX_RESOURCE_VALUE_LENGTH) {
+      warn(`${name} is ${out.length} characters long; using its first ${MAX_RESOURCE_VALUE_LENGTH}`);
+      out = out.slice(0, MAX_RESOURCE_VALUE_LENGTH);
+    }
+    return out;
+  };
   const maskedApiKey = apiKey === undefined ? undefined : maskApiKey(apiKey);
 
   // ---- typed readers: one warning per invalid value, naming the default ----
@@ -202,7 +241,10 @@ function readConfigOrThrow(env: Env, opts: ReadConfigOptions): ReadConfigResult 
   if (rawResource !== undefined) {
     const list = parseKeyValueList(rawResource, { percentDecode: true, splitAtFirstEquals: false, allowEmptyValue: true });
     for (const bad of list.invalid) warn(`OTEL_RESOURCE_ATTRIBUTES entry ${show(bad.entry)} is invalid (${bad.reason}); skipping it`);
-    for (const [k, v] of list.entries) resourceAttributes[k] = v;
+    for (const [k, v] of list.entries) {
+      const masked = holdsSecret(v) ? resourceValue(`OTEL_RESOURCE_ATTRIBUTES entry ${k}`, v) ?? v : v;
+      resourceAttributes[k] = masked;
+    }
   }
   const attr = (key: string): string | undefined => {
     const v = Object.prototype.hasOwnProperty.call(resourceAttributes, key) ? resourceAttributes[key]?.trim() : undefined;
@@ -224,14 +266,20 @@ function readConfigOrThrow(env: Env, opts: ReadConfigOptions): ReadConfigResult 
     return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
   };
 
-  const explicitName = get('TRACEKIT_SERVICE_NAME') ?? get('OTEL_SERVICE_NAME') ?? attr('service.name');
-  const packageName = explicitName === undefined ? fromPackageJson('name') : undefined;
-  const serviceName = explicitName ?? packageName ?? DEFAULT_SERVICE_NAME;
+  const first = (...candidates: Array<[string, string | undefined]>): [string, string] | undefined =>
+    candidates.find((candidate): candidate is [string, string] => candidate[1] !== undefined);
+  const nameSource = first(['TRACEKIT_SERVICE_NAME', get('TRACEKIT_SERVICE_NAME')], ['OTEL_SERVICE_NAME', get('OTEL_SERVICE_NAME')],
+    ['service.name in OTEL_RESOURCE_ATTRIBUTES', attr('service.name')]);
+  const packageName = nameSource === undefined ? fromPackageJson('name') : undefined;
+  const serviceName = resourceValue(nameSource?.[0] ?? 'the name in package.json', nameSource?.[1] ?? packageName) ?? DEFAULT_SERVICE_NAME;
   // package.json's version describes the service only when its name does too (a monorepo root's would not).
-  const serviceVersion =
-    get('TRACEKIT_SERVICE_VERSION') ?? attr('service.version') ?? (packageName !== undefined ? fromPackageJson('version') : undefined);
-  const environment =
-    get('TRACEKIT_ENVIRONMENT') ?? attr('deployment.environment.name') ?? attr('deployment.environment') ?? get('ENV') ?? get('NODE_ENV');
+  const versionSource = first(['TRACEKIT_SERVICE_VERSION', get('TRACEKIT_SERVICE_VERSION')], ['service.version in OTEL_RESOURCE_ATTRIBUTES', attr('service.version')],
+    ['the version in package.json', packageName !== undefined ? fromPackageJson('version') : undefined]);
+  const serviceVersion = resourceValue(versionSource?.[0] ?? '', versionSource?.[1]);
+  const environmentSource = first(['TRACEKIT_ENVIRONMENT', get('TRACEKIT_ENVIRONMENT')],
+    ['deployment.environment.name in OTEL_RESOURCE_ATTRIBUTES', attr('deployment.environment.name')],
+    ['deployment.environment in OTEL_RESOURCE_ATTRIBUTES', attr('deployment.environment')], ['ENV', get('ENV')], ['NODE_ENV', get('NODE_ENV')]);
+  const environment = resourceValue(environmentSource?.[0] ?? '', environmentSource?.[1]);
 
   // ---- export: protocol, endpoints, the API-key rules ----
   let protocol: OtlpProtocol = 'http/protobuf';
@@ -246,7 +294,7 @@ function readConfigOrThrow(env: Env, opts: ReadConfigOptions): ReadConfigResult 
     else warn(`${protocolVar}=${show(v)} is not http/protobuf or http/json; using the default http/protobuf`);
   }
 
-  const endpoints = resolveEndpoints(get, warn, show);
+  const endpoints = resolveEndpoints(get, warn, show, holdsSecret);
   const policy = applyKeyPolicy({ endpoints, apiKey, maskedApiKey, allowInsecureHttp: bool('TRACEKIT_ALLOW_INSECURE_HTTP', false) });
   // Disabled, nothing is sent at all: the start-up notices about where data goes would only mislead.
   if (enabled) {
@@ -343,6 +391,7 @@ function readConfigOrThrow(env: Env, opts: ReadConfigOptions): ReadConfigResult 
     enabled,
     apiKey,
     maskedApiKey,
+    apiKeySource,
     serviceName,
     serviceVersion,
     environment,
@@ -351,7 +400,7 @@ function readConfigOrThrow(env: Env, opts: ReadConfigOptions): ReadConfigResult 
     metricsUrl: policy.metrics,
     metricsHeaders: mergeHeaders(genericHeaders, metricsHeaders, apiKey),
     baseUrl: policy.base,
-    endpointIsTraceKit: isTraceKitUrl(endpoints.traces),
+    endpointIsTraceKit: endpoints.traces !== undefined && isTraceKitUrl(endpoints.traces),
     sampler,
     serviceNameMappings,
     autoInstrumentHttpClient,
@@ -364,5 +413,5 @@ function readConfigOrThrow(env: Env, opts: ReadConfigOptions): ReadConfigResult 
     metricsFlushIntervalMs,
     codeMonitoring,
   });
-  return { config, warnings: warnings.map(scrub), infos: infos.map(scrub) };
+  return { config, warnings: warnings.map(scrub), infos: infos.map(scrub), secrets: telltaleSecrets };
 }

@@ -2,6 +2,7 @@
  * The bundled entry behind register.mjs / register.cjs: guards, then startAgent. Never throws: any failure is
  * one line on stderr and the app runs untraced.
  */
+import { warn } from './log.js';
 import { startAgent } from './start.js';
 import type { RunningAgent, StartOptions } from './start.js';
 
@@ -29,11 +30,8 @@ export function register(options: StartOptions): void {
     g[kAgent] = startAgent(options) ?? null;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    try {
-      process.stderr.write(`[tracekit] warning: the agent could not start (${message}); the app runs untraced\n`);
-    } catch {
-      // Nowhere left to report.
-    }
+    // Through the log, which scrubs the API key from the message (an exception may quote a header value).
+    warn(`the agent could not start (${message}); the app runs untraced`);
   }
 }
 

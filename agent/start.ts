@@ -5,7 +5,7 @@
  */
 import { context, propagation, trace } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
-import { readConfig } from './config.js';
+import { maskApiKey, readConfig } from './config.js';
 import { urlForMessage } from './config/endpoint.js';
 import type { AgentConfig } from './config.js';
 import { BatchSpanProcessor } from './export/batch-processor.js';
@@ -22,7 +22,7 @@ import { MetricRegistry } from './metrics/instruments.js';
 import { CodeMonitor } from './snapshots/monitor.js';
 import path from 'node:path';
 import { LocalUiDetector } from './local-ui.js';
-import { debug, info, isDebug, setDebug, warn, warnOnce } from './log.js';
+import { debug, info, isDebug, setDebug, setSecrets, warn, warnOnce } from './log.js';
 import { ModuleHooks } from './module-hooks.js';
 import { buildResource } from './resource.js';
 import { AgentContextManager } from './trace/context-manager.js';
@@ -50,7 +50,8 @@ export interface RunningAgent {
 }
 
 export function startAgent(options: StartOptions): RunningAgent | undefined {
-  const { config, warnings, infos } = readConfig(process.env, { cwd: process.cwd() });
+  const { config, warnings, infos, secrets } = readConfig(process.env, { cwd: process.cwd() });
+  setSecrets(secrets, maskApiKey);
   setDebug(config.debug);
   for (const line of warnings) warn(line);
   if (!config.enabled) return undefined;
@@ -62,7 +63,7 @@ export function startAgent(options: StartOptions): RunningAgent | undefined {
   });
   const primary: Destination | undefined = config.traces.url === undefined ? undefined : {
     name: new URL(config.traces.url).origin,
-    target: createTarget(config.traces.url, config.traces.headers),
+    target: createTarget(config.traces.url, config.traces.headers, config.apiKeySource),
     format: config.traces.protocol,
   };
   const exporter = new TraceExporter(buildResource(config), primary, config.export.exportTimeoutMs);
@@ -127,7 +128,7 @@ export function startAgent(options: StartOptions): RunningAgent | undefined {
 
   const metricsBuffer = new MetricsBuffer(
     config.serviceName,
-    config.metricsUrl === undefined ? undefined : createTarget(config.metricsUrl, config.metricsHeaders),
+    config.metricsUrl === undefined ? undefined : createTarget(config.metricsUrl, config.metricsHeaders, config.apiKeySource),
     config.metricsFlushIntervalMs,
   );
   let monitor: CodeMonitor | undefined;
@@ -135,6 +136,7 @@ export function startAgent(options: StartOptions): RunningAgent | undefined {
     monitor = new CodeMonitor({
       baseUrl: config.baseUrl,
       apiKey: config.apiKey,
+      apiKeyVariable: config.apiKeySource,
       serviceName: config.serviceName,
       pollIntervalMs: config.codeMonitoring.pollIntervalMs,
       killSwitchPollIntervalMs: config.codeMonitoring.killSwitchPollIntervalMs,

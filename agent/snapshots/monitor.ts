@@ -11,6 +11,7 @@
  */
 import path from 'node:path';
 import { trace, context } from '@opentelemetry/api';
+import { describeFailure } from '../export/failure.js';
 import { requestText } from '../export/http-sender.js';
 import { debug, info, warn, warnOnce } from '../log.js';
 import { Span } from '../trace/span.js';
@@ -29,6 +30,8 @@ import type { SnapshotClient } from '../api/types.js';
 export interface MonitorOptions {
   baseUrl: string;
   apiKey: string;
+  /** The variable the key came from, named when the server refuses it. */
+  apiKeyVariable?: string | undefined;
   serviceName: string;
   pollIntervalMs: number;
   killSwitchPollIntervalMs: number;
@@ -86,6 +89,7 @@ export class CodeMonitor implements SnapshotClient {
     this.uploader = new Uploader({
       url: new URL(`${options.baseUrl}/sdk/snapshots/capture`),
       headers: this.headers,
+      keyVariable: options.apiKeyVariable ?? 'TRACEKIT_API_KEY',
       cooldownMs: options.breakerCooldownMs,
       onTrip: (failureCount) => this.queueEvent({
         type: 'circuit_breaker_tripped',
@@ -279,7 +283,7 @@ export class CodeMonitor implements SnapshotClient {
     if (response.status !== 200) {
       for (const event of events) this.queueEvent(event);
       this.pollProblem(response.tooLarge ? 'the answer was larger than 1 MiB'
-        : response.status === undefined ? `no answer (${response.error?.message})` : `HTTP ${response.status}`);
+        : describeFailure(response, { keyVariable: this.options.apiKeyVariable ?? 'TRACEKIT_API_KEY' }));
       return;
     }
     let parsed: unknown;

@@ -3,6 +3,7 @@
  * breaker (protocol doc §4): 3 failures (network error or HTTP >= 500; 4xx is logged, not counted) within 60 s
  * pause captures for 5 minutes, with one warning; after the pause the next capture is tried again.
  */
+import { describeFailure } from '../export/failure.js';
 import { requestText } from '../export/http-sender.js';
 import { debug, warn, warnOnce } from '../log.js';
 
@@ -16,6 +17,8 @@ const UPLOAD_TIMEOUT_MS = 10_000;
 export interface UploaderOptions {
   url: URL;
   headers: Record<string, string>;
+  /** The variable the API key came from, named when the server refuses it. */
+  keyVariable?: string;
   /** The breaker tripped: queue the `circuit_breaker_tripped` event for the next poll. */
   onTrip(failureCount: number): void;
   /** How long a tripped breaker pauses captures (5 min; shortened in tests). */
@@ -88,7 +91,7 @@ export class Uploader {
       return;
     }
     if (status !== undefined && status < 500) {
-      warnOnce(`snapshot-upload-${status}`, `snapshot upload refused by the server (HTTP ${status}); not retried`);
+      warnOnce(`snapshot-upload-${status}`, `snapshot upload refused by the server (${describeFailure(response, { keyVariable: this.options.keyVariable })}); not retried`);
       return;
     }
     this.recordFailure(status === undefined ? response.error?.message ?? 'network error' : `HTTP ${status}`);
