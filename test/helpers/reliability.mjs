@@ -20,7 +20,9 @@ export function envFor(server, extra = {}) {
 }
 
 export async function app(t, env, options = {}) {
-  const started = await startApp(options.fixture ?? APP, { env, args: options.args ?? [], preload: options.preload ?? true });
+  const preload = options.preload ?? true;
+  const nodeArgs = [...(options.nodeArgs ?? []), ...(preload ? ['--import', './register.mjs'] : [])];
+  const started = await startApp(options.fixture ?? APP, { env, args: options.args ?? [], nodeArgs });
   t.after(() => stopApp(started, 'SIGKILL'));
   return started;
 }
