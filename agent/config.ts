@@ -61,6 +61,8 @@ export interface AgentConfig {
   /** Lower-cased names out of KNOWN_INSTRUMENTATIONS. */
   readonly disabledInstrumentations: ReadonlySet<string>;
   readonly debug: boolean;
+  /** TRACEKIT_FORCE: start even in a package manager or CLI process, where the agent stays off by default. */
+  readonly force: boolean;
   readonly localUi: { readonly enabled: boolean; readonly url: string; readonly probeIntervalMs: number };
   readonly export: {
     readonly scheduleDelayMs: number;
@@ -333,6 +335,7 @@ function readConfigOrThrow(env: Env, opts: ReadConfigOptions): ReadConfigResult 
 
   const ignorePaths = splitList(get('TRACEKIT_IGNORE_PATHS') ?? '');
   const debug = bool('TRACEKIT_DEBUG', false);
+  const force = bool('TRACEKIT_FORCE', false);
 
   // ---- Local UI (tracekit-protocol.md §5) ----
   const development = get('ENV')?.toLowerCase() === 'development' || get('NODE_ENV')?.toLowerCase() === 'development';
@@ -408,6 +411,7 @@ function readConfigOrThrow(env: Env, opts: ReadConfigOptions): ReadConfigResult 
     isIgnoredPath: compileIgnorePaths(ignorePaths),
     disabledInstrumentations,
     debug,
+    force,
     localUi: { enabled: localUiEnabled, url: localUiUrl, probeIntervalMs },
     export: { scheduleDelayMs, maxQueueSize, maxExportBatchSize, exportTimeoutMs },
     metricsFlushIntervalMs,

@@ -21,6 +21,7 @@ import { MetricsBuffer } from './metrics/buffer.js';
 import { MetricRegistry } from './metrics/instruments.js';
 import { CodeMonitor } from './snapshots/monitor.js';
 import path from 'node:path';
+import { toolProcess } from './guardrails.js';
 import { LocalUiDetector } from './local-ui.js';
 import { debug, info, isDebug, setDebug, setSecrets, warn, warnOnce } from './log.js';
 import { ModuleHooks } from './module-hooks.js';
@@ -53,6 +54,11 @@ export function startAgent(options: StartOptions): RunningAgent | undefined {
   const { config, warnings, infos, secrets } = readConfig(process.env, { cwd: process.cwd() });
   setSecrets(secrets, maskApiKey);
   setDebug(config.debug);
+  const tool = config.force ? undefined : toolProcess(process.argv[1]);
+  if (tool !== undefined) {
+    debug(`this process is ${tool} (${process.argv[1]}), not an app: the agent stays off here; TRACEKIT_FORCE=true traces it anyway`);
+    return undefined;
+  }
   for (const line of warnings) warn(line);
   if (!config.enabled) return undefined;
   for (const line of infos) info(line);
