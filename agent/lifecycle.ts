@@ -40,6 +40,22 @@ export function boundedFlush(target: Flushable, budgetMs: number): Promise<boole
   });
 }
 
+/**
+ * `tracekit.shutdown()`: everything flushed within the same 2 s budget as the process-end paths; what could not
+ * be sent in time is counted as lost, not dropped in silence.
+ */
+export async function flushForShutdown(target: Flushable): Promise<void> {
+  const completed = await boundedFlush(target, SHUTDOWN_BUDGET_MS);
+  if (completed) return;
+  const unsent = target.processor.takeUnsent().length;
+  losses.record('spans', unsent, `the backend did not answer within the ${SHUTDOWN_BUDGET_MS / 1000} s shutdown budget`);
+  for (const more of target.exitRequests) {
+    for (const request of more()) {
+      if (request.lost !== undefined) losses.record(request.lost.kind, request.lost.count, `not sent within the ${SHUTDOWN_BUDGET_MS / 1000} s shutdown budget`);
+    }
+  }
+}
+
 export function installLifecycle(target: Flushable): () => void {
   let beforeExitFlush: Promise<boolean> | undefined;
   let backendStuck = false;

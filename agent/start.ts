@@ -14,7 +14,8 @@ import { TraceExporter } from './export/trace-exporter.js';
 import type { Destination } from './export/trace-exporter.js';
 import { enabledInstrumentations } from './instrument/index.js';
 import type { AgentRuntime, Instrumentation } from './instrument/types.js';
-import { installLifecycle } from './lifecycle.js';
+import { flushForShutdown, installLifecycle } from './lifecycle.js';
+import type { Flushable } from './lifecycle.js';
 import { createHandle } from './api/handle.js';
 import type { TracekitHandle } from './api/types.js';
 import { MetricsBuffer } from './metrics/buffer.js';
@@ -155,13 +156,14 @@ export function startAgent(options: StartOptions): RunningAgent | undefined {
     });
     monitor.start();
   }
-  const removeLifecycle = installLifecycle({
+  const flushable: Flushable = {
     processor,
     exporter,
     extraFlushes: [() => metricsBuffer.flush(), () => exporter.flushSideSends(), () => monitor?.flush() ?? Promise.resolve()],
     exitRequests: [() => metricsBuffer.exitRequests()],
-    hasPendingWork: () => processor.pending > 0 || processor.isExporting || metricsBuffer.pending > 0,
-  });
+    hasPendingWork: () => processor.pending > 0 || processor.isExporting || metricsBuffer.pending > 0 || (monitor?.uploading ?? false),
+  };
+  const removeLifecycle = installLifecycle(flushable);
 
   let stopped = false;
   const shutdown = async () => {
@@ -171,7 +173,8 @@ export function startAgent(options: StartOptions): RunningAgent | undefined {
     localUi?.stop();
     for (const instrumentation of instrumentations) instrumentation.disable();
     hooks.uninstall();
-    await Promise.all([processor.flush(), metricsBuffer.flush()]);
+    // Spans, metrics and pending snapshot uploads, all within the one shutdown budget.
+    await flushForShutdown(flushable);
     processor.stop();
     metricsBuffer.stop();
     monitor?.stop();

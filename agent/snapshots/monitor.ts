@@ -126,6 +126,11 @@ export class CodeMonitor implements SnapshotClient {
     return this.uploader.flush();
   }
 
+  /** Whether snapshot uploads are queued or under way (so that an exit flush waits for them). */
+  get uploading(): boolean {
+    return this.uploader.busy;
+  }
+
   // ---- the hot path ----
 
   readonly captureSnapshot = (label: string, variables?: Record<string, unknown>): void => {

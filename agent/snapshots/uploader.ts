@@ -59,6 +59,10 @@ export class Uploader {
     this.pump();
   }
 
+  get busy(): boolean {
+    return this.pending.size > 0 || this.queue.length > 0;
+  }
+
   /** Resolves when every upload started so far has finished. */
   async flush(): Promise<void> {
     while (this.pending.size > 0) await Promise.all(this.pending);
