@@ -2,7 +2,7 @@
  * The bundled entry behind register.mjs / register.cjs: guards, then startAgent. Never throws: any failure is
  * one line on stderr and the app runs untraced.
  */
-import { warn } from './log.js';
+import { warn, warnOnce } from './log.js';
 import { startAgent } from './start.js';
 import type { RunningAgent, StartOptions } from './start.js';
 
@@ -21,8 +21,12 @@ function inWorkerThread(): boolean {
 
 export function register(options: StartOptions): void {
   const g = globalThis as GlobalWithAgent;
-  // Loaded twice (--import and -r, or twice in NODE_OPTIONS): the first load wins, the rest do nothing.
-  if (g[kAgent] !== undefined) return;
+  // Loaded twice (--import and -r, or in NODE_OPTIONS and on the command line): the first load wins, the rest do
+  // nothing. Said once, because it usually means a setup with two places that each add the agent.
+  if (g[kAgent] !== undefined) {
+    warnOnce('loaded-twice', '@tracekit/agent/register was loaded twice (check NODE_OPTIONS and the command line); the second load does nothing');
+    return;
+  }
   g[kAgent] = null;
   // Worker threads inherit --import; one agent per process (the main thread's) is enough.
   if (inWorkerThread()) return;
