@@ -156,7 +156,8 @@ export function retryDelay(backoffMs: number, retryAfterMs: number | undefined):
  */
 export function armDeadline(req: http.ClientRequest, timeoutMs: number, onTimeout: (error: Error) => void): void {
   const timer = setTimeout(() => {
-    const error = new Error(`no complete answer within ${timeoutMs} ms`);
+    // No number in the text: the loss report groups failures by their message.
+    const error = new Error('no complete answer before the request deadline');
     onTimeout(error);
     req.destroy(error);
   }, timeoutMs);

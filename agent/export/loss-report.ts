@@ -9,6 +9,7 @@ import { warn } from '../log.js';
 export type LossKind = 'spans' | 'metric points' | 'snapshots';
 
 export const LOSS_REPORT_INTERVAL_MS = 60_000;
+const MAX_REASONS = 8;
 
 const SINGULAR: Record<LossKind, string> = { spans: 'span', 'metric points': 'metric point', snapshots: 'snapshot' };
 
@@ -60,7 +61,9 @@ export class LossReport {
     let entry = this.pending.get(kind);
     if (entry === undefined) this.pending.set(kind, (entry = { count: 0, reasons: new Map() }));
     entry.count += count;
-    entry.reasons.set(reason, (entry.reasons.get(reason) ?? 0) + count);
+    // Reasons are few in practice; a cap keeps an unexpected variety (error texts with numbers) from growing the map.
+    const key = entry.reasons.has(reason) || entry.reasons.size < MAX_REASONS ? reason : 'other reasons';
+    entry.reasons.set(key, (entry.reasons.get(key) ?? 0) + count);
     this.schedule(last + this.intervalMs - now);
   }
 

@@ -5,6 +5,7 @@
  */
 import { describeFailure } from '../export/failure.js';
 import { requestText } from '../export/http-sender.js';
+import { losses } from '../export/loss-report.js';
 import { debug, warn, warnOnce } from '../log.js';
 
 export const MAX_IN_FLIGHT = 4;
@@ -52,7 +53,8 @@ export class Uploader {
     }
     if (this.queue.length >= MAX_QUEUED) {
       this.dropped++;
-      warnOnce('snapshot-queue-full', `snapshot upload queue full (${MAX_QUEUED}); dropping captures until uploads catch up`);
+      losses.record('snapshots', 1, `the snapshot upload queue was full (${MAX_QUEUED})`,
+        `snapshot upload queue full (${MAX_QUEUED}); dropping captures until uploads catch up`);
       return;
     }
     this.queue.push(body);
@@ -112,6 +114,7 @@ export class Uploader {
       this.openUntil = now + cooldown;
       this.failures = [];
       this.dropped += this.queue.length;
+      losses.record('snapshots', this.queue.length, 'captures were waiting when uploads were paused');
       this.queue.length = 0;
       warn(`snapshot uploads failed ${count} times within ${BREAKER_WINDOW_MS / 1000} s (${reason}); captures paused for ${Math.round(cooldown / 1000)} s`);
       this.options.onTrip(count);
