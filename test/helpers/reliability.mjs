@@ -3,7 +3,7 @@
 // should not be).
 import assert from 'node:assert/strict';
 import { startHostileServer } from './hostile-server.mjs';
-import { agentEnv, cleanEnv, request, startApp, stopApp } from './app.mjs';
+import { agentEnv, cleanEnv, closedPort, request, startApp, stopApp } from './app.mjs';
 
 export const APP = 'test/fixtures/reliability/app.mjs';
 export const KEY = 'ctxio_reliability_key_0123456789';
@@ -66,4 +66,4 @@ export async function until(predicate, what, timeoutMs = 10_000) {
   }
 }
 
-export { cleanEnv, request, startApp, stopApp };
+export { cleanEnv, closedPort, request, startApp, stopApp };

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startReceiver } from '../helpers/receiver.mjs';
-import { agentEnv, cleanEnv, request, runScript, startApp, stopApp } from '../helpers/app.mjs';
+import { agentEnv, closedPort, cleanEnv, request, runScript, startApp, stopApp } from '../helpers/app.mjs';
 
 const FIXTURES = 'test/fixtures/handle';
 const API_KEY = 'ctxio_test_key_0123456789';
@@ -90,15 +90,6 @@ function reportOf(result) {
   const match = /^REPORT (.*)$/m.exec(result.stdout);
   assert.ok(match, `no REPORT line (exit ${result.code ?? result.signal})\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
   return JSON.parse(match[1]);
-}
-
-/** A port nothing listens on (bound, then released). */
-async function closedPort() {
-  const server = net.createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** A TCP forwarder on `port` to the receiver: the "backend comes back" half of the unreachable test. */

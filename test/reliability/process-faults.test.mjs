@@ -3,21 +3,12 @@
 // 2 s. Also: loaded twice or after another OpenTelemetry SDK, and hostile trace headers.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { behaviours } from '../helpers/hostile-server.mjs';
 import { startFakeTraceKit } from '../helpers/fake-tracekit.mjs';
 import { startReceiver } from '../helpers/receiver.mjs';
-import { APP, app, baseline, cleanEnv, envFor, get, hostile, request, sameAnswer, sameExit, startApp, stopApp, until, warnings } from '../helpers/reliability.mjs';
+import { APP, app, baseline, cleanEnv, closedPort, envFor, get, hostile, request, sameAnswer, sameExit, startApp, stopApp, until, warnings } from '../helpers/reliability.mjs';
 
 const SCRIPT = 'test/fixtures/spans-then-exit.mjs';
-
-async function closedPort() {
-  const server = net.createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Runs a script to its end: { code, signal, stdout, stderr, exitedAt, doneAt (its DONE line), ms to LISTENING-free exit }. */
 async function runScript(args, env, preload = true) {
