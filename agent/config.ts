@@ -10,6 +10,7 @@ import { isTraceKitUrl, resolveEndpoints } from './config/endpoint.js';
 import { headerValue, isUsableApiKey, maskApiKey, mergeHeaders, parseHeaders } from './config/headers.js';
 import { compileIgnorePaths } from './config/ignore-paths.js';
 import { applyKeyPolicy } from './config/key-policy.js';
+import { readResource } from './config/resource.js';
 import { MAX_TIMER_MS, parseBoolean, parseKeyValueList, parsePositiveInteger, quote, splitList } from './config/parse.js';
 import { readSampler, type SamplerConfig } from './config/sampler.js';
 import { createLookup, type Env, type ReadFile } from './config/sources.js';
@@ -108,12 +109,6 @@ export interface ReadConfigResult {
   secrets: string[];
 }
 
-const DEFAULT_SERVICE_NAME = 'node-app';
-/**
- * The service name goes into the code-monitoring poll URL and, with the version and environment, into every
- * export: a 100 KB value would make every poll fail (URL too long) and bloat every batch.
- */
-export const MAX_RESOURCE_VALUE_LENGTH = 256;
 /** Real keys are well under 100 characters; a longer value is a paste accident that would bloat every request. */
 export const MAX_API_KEY_LENGTH = 512;
 const MIN_SECRET_LENGTH = 8;
@@ -191,23 +186,6 @@ function readConfigOrThrow(env: Env, opts: ReadConfigOptions): ReadConfigResult 
   // A one-letter "key" would otherwise mask every word holding that letter; a real key is far longer.
   const telltaleSecrets = secrets.filter((secret) => secret.length >= MIN_SECRET_LENGTH);
   const holdsSecret = (value: string): boolean => telltaleSecrets.some((secret) => value.includes(secret));
-  /**
-   * A resource value is sent with every span (to the Local UI too, which must never see the key) and shown in
-   * the debug summary: the key pasted into one is masked, and a huge value is cut, each with one warning.
-   */
-  const resourceValue = (name: string, value: string | undefined): string | undefined => {
-    if (value === undefined) return undefined;
-    let out = value;
-    if (holdsSecret(out)) {
-      warn(`${name} holds the API key; it is masked in the spans and everywhere else (a pasting mistake?)`);
-      out = scrub(out);
-    }
-    if (out.length > MAX_RESOURCE_VALUE_LENGTH) {
-      warn(`${name} is ${out.length} characters long; using its first ${MAX_RESOURCE_VALUE_LENGTH}`);
-      out = out.slice(0, MAX_RESOURCE_VALUE_LENGTH);
-    }
-    return out;
-  };
   const maskedApiKey = apiKey === undefined ? undefined : maskApiKey(apiKey);
 
   // ---- typed readers: one warning per invalid value, naming the default ----
@@ -238,50 +216,10 @@ function readConfigOrThrow(env: Env, opts: ReadConfigOptions): ReadConfigResult 
   }
 
   // ---- resource ----
-  const resourceAttributes: Record<string, string> = {};
-  const rawResource = get('OTEL_RESOURCE_ATTRIBUTES');
-  if (rawResource !== undefined) {
-    const list = parseKeyValueList(rawResource, { percentDecode: true, splitAtFirstEquals: false, allowEmptyValue: true });
-    for (const bad of list.invalid) warn(`OTEL_RESOURCE_ATTRIBUTES entry ${show(bad.entry)} is invalid (${bad.reason}); skipping it`);
-    for (const [k, v] of list.entries) {
-      const masked = holdsSecret(v) ? resourceValue(`OTEL_RESOURCE_ATTRIBUTES entry ${k}`, v) ?? v : v;
-      resourceAttributes[k] = masked;
-    }
-  }
-  const attr = (key: string): string | undefined => {
-    const v = Object.prototype.hasOwnProperty.call(resourceAttributes, key) ? resourceAttributes[key]?.trim() : undefined;
-    return v === '' ? undefined : v;
-  };
-  let packageJson: Record<string, unknown> | undefined;
-  const fromPackageJson = (field: 'name' | 'version'): string | undefined => {
-    if (packageJson === undefined) {
-      packageJson = {};
-      try {
-        const text = readFile(join(opts.cwd, 'package.json'));
-        const parsed: unknown = text === undefined ? undefined : JSON.parse(text);
-        if (parsed !== null && typeof parsed === 'object') packageJson = parsed as Record<string, unknown>;
-      } catch {
-        // A broken package.json only costs the default service name; the app will report it itself.
-      }
-    }
-    const v = packageJson[field];
-    return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
-  };
-
-  const first = (...candidates: Array<[string, string | undefined]>): [string, string] | undefined =>
-    candidates.find((candidate): candidate is [string, string] => candidate[1] !== undefined);
-  const nameSource = first(['TRACEKIT_SERVICE_NAME', get('TRACEKIT_SERVICE_NAME')], ['OTEL_SERVICE_NAME', get('OTEL_SERVICE_NAME')],
-    ['service.name in OTEL_RESOURCE_ATTRIBUTES', attr('service.name')]);
-  const packageName = nameSource === undefined ? fromPackageJson('name') : undefined;
-  const serviceName = resourceValue(nameSource?.[0] ?? 'the name in package.json', nameSource?.[1] ?? packageName) ?? DEFAULT_SERVICE_NAME;
-  // package.json's version describes the service only when its name does too (a monorepo root's would not).
-  const versionSource = first(['TRACEKIT_SERVICE_VERSION', get('TRACEKIT_SERVICE_VERSION')], ['service.version in OTEL_RESOURCE_ATTRIBUTES', attr('service.version')],
-    ['the version in package.json', packageName !== undefined ? fromPackageJson('version') : undefined]);
-  const serviceVersion = resourceValue(versionSource?.[0] ?? '', versionSource?.[1]);
-  const environmentSource = first(['TRACEKIT_ENVIRONMENT', get('TRACEKIT_ENVIRONMENT')],
-    ['deployment.environment.name in OTEL_RESOURCE_ATTRIBUTES', attr('deployment.environment.name')],
-    ['deployment.environment in OTEL_RESOURCE_ATTRIBUTES', attr('deployment.environment')], ['ENV', get('ENV')], ['NODE_ENV', get('NODE_ENV')]);
-  const environment = resourceValue(environmentSource?.[0] ?? '', environmentSource?.[1]);
+  const { resourceAttributes, serviceName, serviceVersion, environment } = readResource({
+    get, warn, show, holdsSecret, scrub,
+    readPackageJson: () => readFile(join(opts.cwd, 'package.json')),
+  });
 
   // ---- export: protocol, endpoints, the API-key rules ----
   let protocol: OtlpProtocol = 'http/protobuf';
