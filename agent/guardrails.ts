@@ -11,8 +11,9 @@ import { realpathSync } from 'node:fs';
 const TOOLS: ReadonlyArray<[name: string, pattern: RegExp]> = [
   ['npm', /\/npm\/bin\/np[mx]-cli\.js$/],
   ['corepack', /\/corepack\/dist\/(corepack|npm|npx|pnpm|pnpx|yarn|yarnpkg)\.js$/],
-  ['yarn', /\/yarn\/(bin\/yarn(\.js)?|lib\/cli\.js)$|\/\.yarn\/releases\/yarn-[^/]+\.c?js$|\/yarn-[\d.]+(-rc[\d.]*)?\.c?js$/],
-  ['pnpm', /\/pnpm\/(bin|dist)\/(pnpm|pnpx)\.c?js$/],
+  // Also the copies corepack downloads into its cache: …/corepack/v1/yarn/4.1.0/yarn.js, …/pnpm/9.8.0/dist/pnpm.cjs.
+  ['yarn', /\/yarn\/(bin\/yarn(\.js)?|lib\/cli\.js)$|\/\.yarn\/releases\/yarn-[^/]+\.c?js$|\/corepack\/(v\d+\/)?yarn\/[^/]+\/yarn\.c?js$/],
+  ['pnpm', /\/pnpm\/([^/]+\/)?(bin|dist)\/(pnpm|pnpx)\.c?js$/],
   ['the tsx CLI wrapper', /\/tsx\/dist\/cli\.[cm]?js$/],
   ['tracekit-local', /\/@tracekit\/local-ui\/|\/tracekit-local(\.[cm]?js)?$/],
 ];
