@@ -287,7 +287,9 @@ function readConfigOrThrow(env: Env, opts: ReadConfigOptions): ReadConfigResult 
   let localUiUrl = DEFAULT_LOCAL_UI_URL;
   const rawLocalUiUrl = get('TRACEKIT_LOCAL_UI_URL');
   if (rawLocalUiUrl !== undefined) {
-    if (/^https?:\/\/[^/?#]/i.test(rawLocalUiUrl) && URL.canParse(rawLocalUiUrl)) localUiUrl = rawLocalUiUrl.replace(/\/+$/, '');
+    // The Local UI never gets the key, not even inside its URL.
+    if (holdsSecret(rawLocalUiUrl)) warn(`TRACEKIT_LOCAL_UI_URL=${show(rawLocalUiUrl)} holds the API key, which must never go to the Local UI; using the default ${DEFAULT_LOCAL_UI_URL}`);
+    else if (/^https?:\/\/[^/?#]/i.test(rawLocalUiUrl) && URL.canParse(rawLocalUiUrl)) localUiUrl = rawLocalUiUrl.replace(/\/+$/, '');
     else warn(`TRACEKIT_LOCAL_UI_URL=${show(rawLocalUiUrl)} is not an http:// or https:// URL; using the default ${DEFAULT_LOCAL_UI_URL}`);
   }
   const probeIntervalMs = int('TRACEKIT_LOCAL_UI_PROBE_INTERVAL_MS', 30_000);

@@ -880,6 +880,12 @@ describe('the API key pasted into a resource value, and values too long for a UR
     assert.deepEqual(Object.keys(r.config.traces.headers), []);
   });
 
+  test('the key inside TRACEKIT_LOCAL_UI_URL: refused, the default URL (the Local UI never gets the key)', () => {
+    const r = read({ TRACEKIT_API_KEY: KEY, TRACEKIT_LOCAL_UI_URL: `http://localhost:9999/${KEY}` });
+    assertOneWarning(r, 'TRACEKIT_LOCAL_UI_URL=', 'holds the API key', MASKED);
+    assert.equal(r.config.localUi.url, 'http://localhost:9999');
+  });
+
   test('a short "key" does not mask every word that holds it', () => {
     const r = read({ TRACEKIT_API_KEY: 'abc', TRACEKIT_SERVICE_NAME: 'abcdef' });
     assert.equal(r.config.serviceName, 'abcdef');
