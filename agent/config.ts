@@ -10,6 +10,7 @@ import { isTraceKitUrl, resolveEndpoints } from './config/endpoint.js';
 import { headerValue, isUsableApiKey, maskApiKey, mergeHeaders, parseHeaders } from './config/headers.js';
 import { compileIgnorePaths } from './config/ignore-paths.js';
 import { applyKeyPolicy } from './config/key-policy.js';
+import { readResource } from './config/resource.js';
 import { MAX_TIMER_MS, parseBoolean, parseKeyValueList, parsePositiveInteger, quote, splitList } from './config/parse.js';
 import { readSampler, type SamplerConfig } from './config/sampler.js';
 import { createLookup, type Env, type ReadFile } from './config/sources.js';
@@ -33,6 +34,8 @@ export interface AgentConfig {
   readonly apiKey: string | undefined;
   /** The key in a printable form (`ctxio_****`); undefined without a key. */
   readonly maskedApiKey: string | undefined;
+  /** The variable the key came from, for messages (a refused key names it); undefined without a key. */
+  readonly apiKeySource: string | undefined;
   readonly serviceName: string;
   readonly serviceVersion: string | undefined;
   readonly environment: string | undefined;
@@ -72,6 +75,8 @@ export interface AgentConfig {
   /** TRACEKIT_RUNTIME_METRICS, TRACEKIT_RUNTIME_METRICS_INTERVAL_MS. */
   readonly runtimeMetrics: RuntimeMetricsConfig;
   readonly debug: boolean;
+  /** TRACEKIT_FORCE: start even in a package manager or CLI process, where the agent stays off by default. */
+  readonly force: boolean;
   readonly localUi: { readonly enabled: boolean; readonly url: string; readonly probeIntervalMs: number };
   readonly export: {
     readonly scheduleDelayMs: number;
@@ -110,9 +115,16 @@ export interface ReadConfigResult {
   config: AgentConfig;
   warnings: string[];
   infos: string[];
+  /**
+   * Every API-key candidate (and its JSON-escaped form), longest first: the log scrubs them from every line it
+   * writes, whatever produced the line.
+   */
+  secrets: string[];
 }
 
-const DEFAULT_SERVICE_NAME = 'node-app';
+/** Real keys are well under 100 characters; a longer value is a paste accident that would bloat every request. */
+export const MAX_API_KEY_LENGTH = 512;
+const MIN_SECRET_LENGTH = 8;
 const DEFAULT_LOCAL_UI_URL = 'http://localhost:9999';
 const BOOLEAN_WORDS = 'true/false, 1/0, yes/no, on/off';
 
@@ -141,7 +153,7 @@ export function readConfig(env: Env, opts: ReadConfigOptions): ReadConfigResult 
     // Nothing above is expected to throw; if something does (an exotic env object), the app must still start.
     const { config } = readConfigOrThrow({ TRACEKIT_ENABLED: 'false' }, { cwd: opts.cwd, readFile: () => undefined });
     const reason = err instanceof Error ? err.message : String(err);
-    return { config, warnings: [`the configuration could not be read (${reason}); the agent is disabled`], infos: [] };
+    return { config, warnings: [`the configuration could not be read (${reason}); the agent is disabled`], infos: [], secrets: [] };
   }
 }
 
@@ -179,7 +191,14 @@ function readConfigOrThrow(env: Env, opts: ReadConfigOptions): ReadConfigResult 
   if (apiKey !== undefined && !isUsableApiKey(apiKey)) {
     warn(`${keySource} holds an API key with spaces or characters not allowed in an HTTP header; ignoring it (running without an API key)`);
     apiKey = undefined;
+  } else if (apiKey !== undefined && apiKey.length > MAX_API_KEY_LENGTH) {
+    warn(`${keySource} holds an API key longer than ${MAX_API_KEY_LENGTH} characters; ignoring it (running without an API key)`);
+    apiKey = undefined;
   }
+  const apiKeySource = apiKey === undefined ? undefined : keySource;
+  // A one-letter "key" would otherwise mask every word holding that letter; a real key is far longer.
+  const telltaleSecrets = secrets.filter((secret) => secret.length >= MIN_SECRET_LENGTH);
+  const holdsSecret = (value: string): boolean => telltaleSecrets.some((secret) => value.includes(secret));
   const maskedApiKey = apiKey === undefined ? undefined : maskApiKey(apiKey);
 
   // ---- typed readers: one warning per invalid value, naming the default ----
@@ -210,41 +229,10 @@ function readConfigOrThrow(env: Env, opts: ReadConfigOptions): ReadConfigResult 
   }
 
   // ---- resource ----
-  const resourceAttributes: Record<string, string> = {};
-  const rawResource = get('OTEL_RESOURCE_ATTRIBUTES');
-  if (rawResource !== undefined) {
-    const list = parseKeyValueList(rawResource, { percentDecode: true, splitAtFirstEquals: false, allowEmptyValue: true });
-    for (const bad of list.invalid) warn(`OTEL_RESOURCE_ATTRIBUTES entry ${show(bad.entry)} is invalid (${bad.reason}); skipping it`);
-    for (const [k, v] of list.entries) resourceAttributes[k] = v;
-  }
-  const attr = (key: string): string | undefined => {
-    const v = Object.prototype.hasOwnProperty.call(resourceAttributes, key) ? resourceAttributes[key]?.trim() : undefined;
-    return v === '' ? undefined : v;
-  };
-  let packageJson: Record<string, unknown> | undefined;
-  const fromPackageJson = (field: 'name' | 'version'): string | undefined => {
-    if (packageJson === undefined) {
-      packageJson = {};
-      try {
-        const text = readFile(join(opts.cwd, 'package.json'));
-        const parsed: unknown = text === undefined ? undefined : JSON.parse(text);
-        if (parsed !== null && typeof parsed === 'object') packageJson = parsed as Record<string, unknown>;
-      } catch {
-        // A broken package.json only costs the default service name; the app will report it itself.
-      }
-    }
-    const v = packageJson[field];
-    return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
-  };
-
-  const explicitName = get('TRACEKIT_SERVICE_NAME') ?? get('OTEL_SERVICE_NAME') ?? attr('service.name');
-  const packageName = explicitName === undefined ? fromPackageJson('name') : undefined;
-  const serviceName = explicitName ?? packageName ?? DEFAULT_SERVICE_NAME;
-  // package.json's version describes the service only when its name does too (a monorepo root's would not).
-  const serviceVersion =
-    get('TRACEKIT_SERVICE_VERSION') ?? attr('service.version') ?? (packageName !== undefined ? fromPackageJson('version') : undefined);
-  const environment =
-    get('TRACEKIT_ENVIRONMENT') ?? attr('deployment.environment.name') ?? attr('deployment.environment') ?? get('ENV') ?? get('NODE_ENV');
+  const { resourceAttributes, serviceName, serviceVersion, environment } = readResource({
+    get, warn, show, holdsSecret, scrub,
+    readPackageJson: () => readFile(join(opts.cwd, 'package.json')),
+  });
 
   // ---- export: protocol, endpoints, the API-key rules ----
   let protocol: OtlpProtocol = 'http/protobuf';
@@ -259,7 +247,7 @@ function readConfigOrThrow(env: Env, opts: ReadConfigOptions): ReadConfigResult 
     else warn(`${protocolVar}=${show(v)} is not http/protobuf or http/json; using the default http/protobuf`);
   }
 
-  const endpoints = resolveEndpoints(get, warn, show);
+  const endpoints = resolveEndpoints(get, warn, show, holdsSecret);
   const policy = applyKeyPolicy({ endpoints, apiKey, maskedApiKey, allowInsecureHttp: bool('TRACEKIT_ALLOW_INSECURE_HTTP', false) });
   // Disabled, nothing is sent at all: the start-up notices about where data goes would only mislead.
   if (enabled) {
@@ -289,6 +277,7 @@ function readConfigOrThrow(env: Env, opts: ReadConfigOptions): ReadConfigResult 
 
   const ignorePaths = splitList(get('TRACEKIT_IGNORE_PATHS') ?? '');
   const debug = bool('TRACEKIT_DEBUG', false);
+  const force = bool('TRACEKIT_FORCE', false);
 
   // ---- Local UI (tracekit-protocol.md §5) ----
   const development = get('ENV')?.toLowerCase() === 'development' || get('NODE_ENV')?.toLowerCase() === 'development';
@@ -302,7 +291,9 @@ function readConfigOrThrow(env: Env, opts: ReadConfigOptions): ReadConfigResult 
   let localUiUrl = DEFAULT_LOCAL_UI_URL;
   const rawLocalUiUrl = get('TRACEKIT_LOCAL_UI_URL');
   if (rawLocalUiUrl !== undefined) {
-    if (/^https?:\/\/[^/?#]/i.test(rawLocalUiUrl) && URL.canParse(rawLocalUiUrl)) localUiUrl = rawLocalUiUrl.replace(/\/+$/, '');
+    // The Local UI never gets the key, not even inside its URL.
+    if (holdsSecret(rawLocalUiUrl)) warn(`TRACEKIT_LOCAL_UI_URL=${show(rawLocalUiUrl)} holds the API key, which must never go to the Local UI; using the default ${DEFAULT_LOCAL_UI_URL}`);
+    else if (/^https?:\/\/[^/?#]/i.test(rawLocalUiUrl) && URL.canParse(rawLocalUiUrl)) localUiUrl = rawLocalUiUrl.replace(/\/+$/, '');
     else warn(`TRACEKIT_LOCAL_UI_URL=${show(rawLocalUiUrl)} is not an http:// or https:// URL; using the default ${DEFAULT_LOCAL_UI_URL}`);
   }
   const probeIntervalMs = int('TRACEKIT_LOCAL_UI_PROBE_INTERVAL_MS', 30_000);
@@ -347,6 +338,7 @@ function readConfigOrThrow(env: Env, opts: ReadConfigOptions): ReadConfigResult 
     enabled,
     apiKey,
     maskedApiKey,
+    apiKeySource,
     serviceName,
     serviceVersion,
     environment,
@@ -355,7 +347,7 @@ function readConfigOrThrow(env: Env, opts: ReadConfigOptions): ReadConfigResult 
     metricsUrl: policy.metrics,
     metricsHeaders: mergeHeaders(genericHeaders, metricsHeaders, apiKey),
     baseUrl: policy.base,
-    endpointIsTraceKit: isTraceKitUrl(endpoints.traces),
+    endpointIsTraceKit: endpoints.traces !== undefined && isTraceKitUrl(endpoints.traces),
     sampler,
     serviceNameMappings,
     autoInstrumentHttpClient,
@@ -367,10 +359,11 @@ function readConfigOrThrow(env: Env, opts: ReadConfigOptions): ReadConfigResult 
     metricsFormat,
     runtimeMetrics,
     debug,
+    force,
     localUi: { enabled: localUiEnabled, url: localUiUrl, probeIntervalMs },
     export: { scheduleDelayMs, maxQueueSize, maxExportBatchSize, exportTimeoutMs },
     metricsFlushIntervalMs,
     codeMonitoring,
   });
-  return { config, warnings: warnings.map(scrub), infos: infos.map(scrub) };
+  return { config, warnings: warnings.map(scrub), infos: infos.map(scrub), secrets: telltaleSecrets };
 }

@@ -11,6 +11,7 @@ import type { BatchSpanProcessor } from './export/batch-processor.js';
 import type { TraceExporter } from './export/trace-exporter.js';
 import { sendSync } from './export/sync-send.js';
 import type { SyncRequest } from './export/sync-send.js';
+import { losses } from './export/loss-report.js';
 import { debug } from './log.js';
 
 export const SHUTDOWN_BUDGET_MS = 2000;
@@ -37,6 +38,22 @@ export function boundedFlush(target: Flushable, budgetMs: number): Promise<boole
     clearTimeout(timer);
     target.exporter.shutdownDeadline = undefined;
   });
+}
+
+/**
+ * `tracekit.shutdown()`: everything flushed within the same 2 s budget as the process-end paths; what could not
+ * be sent in time is counted as lost, not dropped in silence.
+ */
+export async function flushForShutdown(target: Flushable): Promise<void> {
+  const completed = await boundedFlush(target, SHUTDOWN_BUDGET_MS);
+  if (completed) return;
+  const unsent = target.processor.takeUnsent().length;
+  losses.record('spans', unsent, `the backend did not answer within the ${SHUTDOWN_BUDGET_MS / 1000} s shutdown budget`);
+  for (const more of target.exitRequests) {
+    for (const request of more()) {
+      if (request.lost !== undefined) losses.record(request.lost.kind, request.lost.count, `not sent within the ${SHUTDOWN_BUDGET_MS / 1000} s shutdown budget`);
+    }
+  }
 }
 
 export function installLifecycle(target: Flushable): () => void {
@@ -74,27 +91,46 @@ export function installLifecycle(target: Flushable): () => void {
       // The app has no handler: Node would have ended the process. Flush, then let the signal do just that.
       process.removeListener(signal, handler);
       debug(`${signal}: flushing before the default action`);
-      void flushWithinBudget().then(() => process.kill(process.pid, signal));
+      // Death by a signal emits no 'exit' event: what could not be flushed is reported here.
+      void flushWithinBudget().then(() => {
+        onExit();
+        process.kill(process.pid, signal);
+      });
     };
     signalHandlers.set(signal, handler);
     process.on(signal, handler);
   }
 
+  let settled = false;
   const onExit = () => {
+    if (settled) return;
+    settled = true;
     try {
       const spans = target.processor.takeUnsent();
       const requests: SyncRequest[] = [];
       for (const more of target.exitRequests) requests.push(...more());
-      if (spans.length > 0) for (const destination of target.exporter.destinations()) {
+      if (spans.length > 0) target.exporter.destinations().forEach((destination, index) => {
         const { body, contentType } = target.exporter.encode(spans, destination.format);
         requests.push({
           url: destination.target.url.href,
           headers: { ...destination.target.headers, 'Content-Type': contentType },
           body,
+          // The configured backend comes first; a Local UI that misses the last spans loses nothing of record.
+          lost: index === 0 ? { kind: 'spans', count: spans.length } : undefined,
         });
-      }
+      });
       const remaining = budgetEndsAt === undefined ? SHUTDOWN_BUDGET_MS : budgetEndsAt - Date.now();
-      if (requests.length > 0 && !backendStuck && remaining > 0) sendSync(requests, remaining);
+      const skipped = backendStuck || remaining <= 0;
+      const statuses = requests.length > 0 && !skipped ? sendSync(requests, remaining) : requests.map(() => 0);
+      requests.forEach((request, i) => {
+        const status = statuses[i] ?? 0;
+        if (request.lost === undefined || (status >= 200 && status < 300)) return;
+        const origin = new URL(request.url).origin;
+        const why = skipped ? `${origin} did not answer within the ${SHUTDOWN_BUDGET_MS / 1000} s shutdown budget`
+          : status === 0 ? `${origin} did not answer before the process ended` : `${origin} answered HTTP ${status} at exit`;
+        losses.record(request.lost.kind, request.lost.count, why);
+      });
+      losses.reportAll('at exit');
     } catch {
       // Exiting anyway; nothing may change the exit code.
     }

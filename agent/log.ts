@@ -7,6 +7,23 @@ import { writeSync } from 'node:fs';
 const PREFIX = '[tracekit]';
 const seen = new Set<string>();
 let debugEnabled = false;
+let secrets: readonly string[] = [];
+let masker: (secret: string) => string = () => '****';
+
+/**
+ * Values that must never appear in a line (the API key and its escaped forms), whatever produced the line: a
+ * config value, a server's error message, an exception. Each is replaced by its masked form.
+ */
+export function setSecrets(values: readonly string[], mask: (secret: string) => string): void {
+  secrets = [...values].sort((a, b) => b.length - a.length);
+  masker = mask;
+}
+
+function scrub(text: string): string {
+  let out = text;
+  for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(masker(secret));
+  return out;
+}
 
 export function setDebug(on: boolean): void {
   debugEnabled = on;
@@ -17,7 +34,7 @@ export function isDebug(): boolean {
 }
 
 function write(level: string, message: string): void {
-  const line = `${PREFIX} ${level}${message}\n`;
+  const line = `${PREFIX} ${level}${secrets.length === 0 ? message : scrub(message)}\n`;
   try {
     // Straight to fd 2: the first use of process.stderr builds a stream (loading the streams machinery, ~4 ms of
     // start-up) just for the agent's one start-up line.

@@ -3,6 +3,7 @@
  * one line on stderr and the app runs untraced.
  */
 import { esmModuleNames } from './instrument/extensions.js';
+import { warn, warnOnce } from './log.js';
 import { startAgent } from './start.js';
 import type { RunningAgent, StartOptions } from './start.js';
 
@@ -21,8 +22,12 @@ function inWorkerThread(): boolean {
 
 export function register(options: StartOptions): void {
   const g = globalThis as GlobalWithAgent;
-  // Loaded twice (--import and -r, or twice in NODE_OPTIONS): the first load wins, the rest do nothing.
-  if (g[kAgent] !== undefined) return;
+  // Loaded twice (--import and -r, or in NODE_OPTIONS and on the command line): the first load wins, the rest do
+  // nothing. Said once, because it usually means a setup with two places that each add the agent.
+  if (g[kAgent] !== undefined) {
+    warnOnce('loaded-twice', '@tracekit/agent/register was loaded twice (check NODE_OPTIONS and the command line); the second load does nothing');
+    return;
+  }
   g[kAgent] = null;
   // Worker threads inherit --import; one agent per process (the main thread's) is enough.
   if (inWorkerThread()) return;
@@ -30,11 +35,8 @@ export function register(options: StartOptions): void {
     g[kAgent] = startAgent(options) ?? null;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    try {
-      process.stderr.write(`[tracekit] warning: the agent could not start (${message}); the app runs untraced\n`);
-    } catch {
-      // Nowhere left to report.
-    }
+    // Through the log, which scrubs the API key from the message (an exception may quote a header value).
+    warn(`the agent could not start (${message}); the app runs untraced`);
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import { context, propagation, trace } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
-import { readConfig } from './config.js';
+import { maskApiKey, readConfig } from './config.js';
 import { urlForMessage } from './config/endpoint.js';
 import type { AgentConfig } from './config.js';
 import { BatchSpanProcessor } from './export/batch-processor.js';
@@ -15,8 +15,8 @@ import type { Destination } from './export/trace-exporter.js';
 import { InstrumentationInstaller } from './instrument/installer.js';
 import { allDefinitions } from './instrument/extensions.js';
 import type { AgentRuntime } from './instrument/types.js';
-import { installLifecycle } from './lifecycle.js';
-import type { SyncRequest } from './export/sync-send.js';
+import { flushForShutdown, installLifecycle } from './lifecycle.js';
+import type { Flushable } from './lifecycle.js';
 import { createHandle } from './api/handle.js';
 import type { TracekitHandle } from './api/types.js';
 import { MetricsBuffer } from './metrics/buffer.js';
@@ -25,10 +25,11 @@ import { OtlpMetricsEncoder } from './metrics/otlp-encode.js';
 import { RuntimeMetrics } from './metrics/runtime.js';
 import { CodeMonitor } from './snapshots/monitor.js';
 import path from 'node:path';
+import { toolProcess } from './guardrails.js';
 import { LocalUiDetector } from './local-ui.js';
 import { LogProcessor } from './logs/log-processor.js';
 import { signalUrl } from './logs/signal-url.js';
-import { debug, info, isDebug, setDebug, warn, warnOnce } from './log.js';
+import { debug, info, isDebug, setDebug, setSecrets, warn, warnOnce } from './log.js';
 import { ModuleHooks } from './module-hooks.js';
 import { buildResource } from './resource.js';
 import { AgentContextManager } from './trace/context-manager.js';
@@ -58,8 +59,14 @@ export interface RunningAgent {
 }
 
 export function startAgent(options: StartOptions): RunningAgent | undefined {
-  const { config, warnings, infos } = readConfig(process.env, { cwd: process.cwd() });
+  const { config, warnings, infos, secrets } = readConfig(process.env, { cwd: process.cwd() });
+  setSecrets(secrets, maskApiKey);
   setDebug(config.debug);
+  const tool = config.force ? undefined : toolProcess(process.argv[1]);
+  if (tool !== undefined) {
+    debug(`this process is ${tool} (${process.argv[1]}), not an app: the agent stays off here; TRACEKIT_FORCE=true traces it anyway`);
+    return undefined;
+  }
   for (const line of warnings) warn(line);
   if (!config.enabled) return undefined;
   for (const line of infos) info(line);
@@ -70,7 +77,7 @@ export function startAgent(options: StartOptions): RunningAgent | undefined {
   });
   const primary: Destination | undefined = config.traces.url === undefined ? undefined : {
     name: new URL(config.traces.url).origin,
-    target: createTarget(config.traces.url, config.traces.headers),
+    target: createTarget(config.traces.url, config.traces.headers, config.apiKeySource),
     format: config.traces.protocol,
   };
   const exporter = new TraceExporter(buildResource(config), primary, config.export.exportTimeoutMs);
@@ -88,7 +95,7 @@ export function startAgent(options: StartOptions): RunningAgent | undefined {
   // Log records exist only where they can go: the Local UI (development) or, on request, the endpoint.
   const logsUrl = config.logs.export && config.traces.url !== undefined ? signalUrl(config.traces.url, 'logs') : undefined;
   const logProcessor = logsUrl !== undefined || config.localUi.enabled
-    ? new LogProcessor(buildResource(config), logsUrl === undefined ? undefined : createTarget(logsUrl, config.traces.headers), config.export.exportTimeoutMs, AGENT_VERSION)
+    ? new LogProcessor(buildResource(config), logsUrl === undefined ? undefined : createTarget(logsUrl, config.traces.headers, config.apiKeySource), config.export.exportTimeoutMs, AGENT_VERSION)
     : undefined;
 
   const scopes = new Map<string, InstrumentationScope>();
@@ -127,7 +134,7 @@ export function startAgent(options: StartOptions): RunningAgent | undefined {
   const otlpMetrics = metricsFormat.kind === 'otlp' ? new OtlpMetricsEncoder(config.serviceName, metricsFormat.temporality) : undefined;
   const metricsBuffer = new MetricsBuffer(
     config.serviceName,
-    config.metricsUrl === undefined ? undefined : createTarget(config.metricsUrl, config.metricsHeaders),
+    config.metricsUrl === undefined ? undefined : createTarget(config.metricsUrl, config.metricsHeaders, config.apiKeySource),
     config.metricsFlushIntervalMs,
     otlpMetrics === undefined ? undefined : (points) => otlpMetrics.encode(points),
   );
@@ -142,6 +149,7 @@ export function startAgent(options: StartOptions): RunningAgent | undefined {
     monitor = new CodeMonitor({
       baseUrl: config.baseUrl,
       apiKey: config.apiKey,
+      apiKeyVariable: config.apiKeySource,
       serviceName: config.serviceName,
       pollIntervalMs: config.codeMonitoring.pollIntervalMs,
       killSwitchPollIntervalMs: config.codeMonitoring.killSwitchPollIntervalMs,
@@ -154,22 +162,15 @@ export function startAgent(options: StartOptions): RunningAgent | undefined {
     });
     monitor.start();
   }
-  const metricsExitRequests = (): SyncRequest[] => {
-    const unsent = metricsBuffer.takeUnsent();
-    return unsent === undefined ? [] : [{
-      url: unsent.target.url.href,
-      headers: { ...unsent.target.headers, 'Content-Type': 'application/json' },
-      body: unsent.body,
-    }];
-  };
-  const removeLifecycle = installLifecycle({
+  const flushable: Flushable = {
     processor,
     exporter,
     extraFlushes: [() => metricsBuffer.flush(), () => exporter.flushSideSends(), () => monitor?.flush() ?? Promise.resolve(),
       () => logProcessor?.flush() ?? Promise.resolve()],
-    exitRequests: [metricsExitRequests],
-    hasPendingWork: () => processor.pending > 0 || processor.isExporting || metricsBuffer.pending > 0,
-  });
+    exitRequests: [() => metricsBuffer.exitRequests()],
+    hasPendingWork: () => processor.pending > 0 || processor.isExporting || metricsBuffer.pending > 0 || (monitor?.uploading ?? false),
+  };
+  const removeLifecycle = installLifecycle(flushable);
 
   let stopped = false;
   const shutdown = async () => {
@@ -180,7 +181,8 @@ export function startAgent(options: StartOptions): RunningAgent | undefined {
     runtimeMetrics?.stop();
     instrumentations.stop();
     hooks.uninstall();
-    await Promise.all([processor.flush(), metricsBuffer.flush(), logProcessor?.flush()]);
+    // Spans, metrics, log records and pending snapshot uploads, all within the one shutdown budget.
+    await flushForShutdown(flushable);
     logProcessor?.stop();
     processor.stop();
     metricsBuffer.stop();

@@ -13,6 +13,16 @@ export interface EndpointUrls {
   base: string;
 }
 
+/** What resolution gives: a signal whose variable was invalid is undefined (off), never redirected elsewhere. */
+export interface ResolvedEndpoints {
+  traces: string | undefined;
+  metrics: string | undefined;
+  base: string | undefined;
+}
+
+/** Longer than any real endpoint; a longer value is a paste accident (a whole file, a token). */
+export const MAX_ENDPOINT_LENGTH = 2048;
+
 const HAS_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 const SIGNAL_PATH = /\/v1\/(?:traces|metrics)/;
 
@@ -34,12 +44,13 @@ function prefixOf(url: URL): string {
 }
 
 /**
- * §1 table. No scheme → `https://`; no path → append the signal path; a path holding `/v1/traces`,
- * `/v1/metrics` (or the `/api/v1/…` forms) → scheme://host[:port] plus the signal path; any other path is
- * kept and the signal path appended. The base URL is the same with an empty signal path.
+ * §1 table. No scheme → `https://`, except for a loopback host, where collectors listen on plain http (the TraceKit
+ * SDKs' "no scheme means https" would turn `localhost:4318` into a TLS error); no path → append the signal path;
+ * a path holding `/v1/traces`, `/v1/metrics` (or the `/api/v1/…` forms) → scheme://host[:port] plus the signal
+ * path; any other path is kept and the signal path appended. The base URL is the same with an empty signal path.
  */
 export function resolveTraceKitEndpoint(endpoint: string): EndpointUrls | undefined {
-  const url = parseHttpUrl(HAS_SCHEME.test(endpoint) ? endpoint : `https://${endpoint}`);
+  const url = parseHttpUrl(withScheme(endpoint));
   if (url === undefined) return undefined;
   const prefix = prefixOf(url);
   const path = url.pathname.replace(/\/+$/, '');
@@ -49,6 +60,16 @@ export function resolveTraceKitEndpoint(endpoint: string): EndpointUrls | undefi
     metrics: `${root}/v1/metrics${url.search}`,
     base: root,
   };
+}
+
+export function hasScheme(endpoint: string): boolean {
+  return HAS_SCHEME.test(endpoint);
+}
+
+function withScheme(endpoint: string): string {
+  if (HAS_SCHEME.test(endpoint)) return endpoint;
+  const plain = `http://${endpoint}`;
+  return isLoopbackUrl(plain) ? plain : `https://${endpoint}`;
 }
 
 /** OTEL_EXPORTER_OTLP_ENDPOINT: the OTel spec appends `v1/<signal>` to whatever path is there. */
@@ -71,38 +92,49 @@ type Show = (value: string) => string;
  * OTEL_EXPORTER_OTLP_ENDPOINT (+ /v1/traces) → the default. Metrics: the same with METRICS.
  * Base URL: TRACEKIT_ENDPOINT → OTEL_EXPORTER_OTLP_ENDPOINT → the default, both through the §1 base rule;
  * a signal-specific variable names one signal's URL and says nothing about where the API lives.
- * An invalid variable is warned about once and replaced by the default, never by the next variable.
+ *
+ * An invalid variable turns off what it would have served, with one warning. It is never replaced by the default
+ * or the next variable: a typo must not send the data, and the API key, somewhere the user never pointed them.
+ * A value holding the API key (pasted into the wrong variable) is invalid too: it is never used as a host name.
  */
-export function resolveEndpoints(get: Lookup, warn: Warn, show: Show): EndpointUrls {
+export function resolveEndpoints(get: Lookup, warn: Warn, show: Show, holdsSecret: (value: string) => boolean = () => false): ResolvedEndpoints {
   const fallback = resolveTraceKitEndpoint(DEFAULT_ENDPOINT) as EndpointUrls;
+  const problem = (value: string): string | undefined => {
+    if (holdsSecret(value)) return 'holds the API key';
+    if (value.length > MAX_ENDPOINT_LENGTH) return `is longer than ${MAX_ENDPOINT_LENGTH} characters`;
+    return undefined;
+  };
 
   const tracekit = get('TRACEKIT_ENDPOINT');
   if (tracekit !== undefined) {
-    const resolved = resolveTraceKitEndpoint(tracekit);
+    const why = problem(tracekit);
+    const resolved = why === undefined ? resolveTraceKitEndpoint(tracekit) : undefined;
     if (resolved !== undefined) return resolved;
-    warn(`TRACEKIT_ENDPOINT=${show(redactUrlText(tracekit))} is not a valid http(s) endpoint; using the default ${DEFAULT_ENDPOINT}`);
-    return fallback;
+    warn(`TRACEKIT_ENDPOINT=${show(redactUrlText(tracekit))} ${why ?? 'is not a valid http(s) endpoint'}; ` +
+      'traces, metrics and code monitoring are off (nothing is sent anywhere else). Write it as https://host[:port][/path]');
+    return { traces: undefined, metrics: undefined, base: undefined };
   }
 
-  const otlpValid = (name: string): string | undefined => {
+  const otlpValid = (name: string, what: string): string | undefined | null => {
     const value = get(name);
     if (value === undefined) return undefined;
-    if (isFullHttpUrl(value)) return value;
-    warn(`${name}=${show(redactUrlText(value))} is not a full http:// or https:// URL; using the default ${DEFAULT_ENDPOINT}`);
-    return '';
+    const why = problem(value);
+    if (why === undefined && isFullHttpUrl(value)) return value;
+    warn(`${name}=${show(redactUrlText(value))} ${why ?? 'is not a full http:// or https:// URL'}; ${what} off (nothing is sent anywhere else)`);
+    return null;
   };
-  // '' marks "set but invalid": that signal falls back to the default instead of the next variable.
-  const generic = otlpValid('OTEL_EXPORTER_OTLP_ENDPOINT');
-  const traces = otlpValid('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
-  const metrics = otlpValid('OTEL_EXPORTER_OTLP_METRICS_ENDPOINT');
+  // null marks "set but invalid": that signal is off, neither the default nor the next variable.
+  const generic = otlpValid('OTEL_EXPORTER_OTLP_ENDPOINT', 'traces, metrics and code monitoring are');
+  const traces = otlpValid('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'traces are');
+  const metrics = otlpValid('OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', 'metrics are');
 
-  const pick = (specific: string | undefined, signal: Signal): string => {
-    if (specific !== undefined) return specific === '' ? fallback[signal] : specific;
-    if (generic !== undefined) return generic === '' ? fallback[signal] : appendSignalPath(generic, signal);
+  const pick = (specific: string | undefined | null, signal: Signal): string | undefined => {
+    if (specific !== undefined) return specific ?? undefined;
+    if (generic !== undefined) return generic === null ? undefined : appendSignalPath(generic, signal);
     return fallback[signal];
   };
-  const base = generic !== undefined && generic !== '' ? resolveTraceKitEndpoint(generic)?.base : undefined;
-  return { traces: pick(traces, 'traces'), metrics: pick(metrics, 'metrics'), base: base ?? fallback.base };
+  const base = generic === undefined ? fallback.base : generic === null ? undefined : resolveTraceKitEndpoint(generic)?.base;
+  return { traces: pick(traces, 'traces'), metrics: pick(metrics, 'metrics'), base };
 }
 
 function hostnameOf(url: string): string | undefined {

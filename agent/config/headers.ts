@@ -4,6 +4,9 @@
  */
 import { isValidHeaderName, isValidHeaderValue, parseKeyValueList } from './parse.js';
 
+/** Far above any real credential; a longer value would make every request fail with 431 or be cut by proxies. */
+export const MAX_HEADER_VALUE_LENGTH = 8192;
+
 /** Lower-cased name → [name as written, value]. */
 export type HeaderList = Map<string, [name: string, value: string]>;
 
@@ -16,6 +19,10 @@ export function parseHeaders(variable: string, raw: string | undefined, warn: (m
     // http.request throws on these at send time; better one warning now than a failed export per batch.
     if (!isValidHeaderName(name) || !isValidHeaderValue(value)) {
       warn(`${variable} entry #${index + 1} is not a valid HTTP header name and value; skipping it`);
+      continue;
+    }
+    if (value.length > MAX_HEADER_VALUE_LENGTH) {
+      warn(`${variable} entry #${index + 1} has a value longer than ${MAX_HEADER_VALUE_LENGTH} characters; skipping it`);
       continue;
     }
     out.set(name.toLowerCase(), [name, value]);

@@ -2,7 +2,7 @@
  * Whether each resolved URL may be used (tracekit-protocol.md §1 project rules): without an API key nothing
  * goes to the TraceKit cloud, and a key never crosses plain http to a non-loopback host without the opt-in.
  */
-import { DEFAULT_ENDPOINT, type EndpointUrls, isLoopbackUrl, isPlainHttpUrl, isTraceKitUrl, originForMessage } from './endpoint.js';
+import { DEFAULT_ENDPOINT, type ResolvedEndpoints, isLoopbackUrl, isPlainHttpUrl, isTraceKitUrl, originForMessage } from './endpoint.js';
 
 export interface GatedUrls {
   traces: string | undefined;
@@ -11,7 +11,7 @@ export interface GatedUrls {
 }
 
 export interface KeyPolicyInput {
-  endpoints: EndpointUrls;
+  endpoints: ResolvedEndpoints;
   apiKey: string | undefined;
   maskedApiKey: string | undefined;
   allowInsecureHttp: boolean;
@@ -23,7 +23,9 @@ export function applyKeyPolicy(input: KeyPolicyInput): GatedUrls & { warnings: s
   const refused = new Map<string, string[]>();
   const insecure = new Map<string, string[]>();
 
-  const gate = (url: string, what: string, needsKey: boolean): string | undefined => {
+  const gate = (url: string | undefined, what: string, needsKey: boolean): string | undefined => {
+    // Turned off by an invalid endpoint (already warned about).
+    if (url === undefined) return undefined;
     if (apiKey === undefined) {
       // A collector needs no key; the TraceKit cloud rejects every call without one, and so does code monitoring.
       if (needsKey || isTraceKitUrl(url)) {
@@ -49,7 +51,7 @@ export function applyKeyPolicy(input: KeyPolicyInput): GatedUrls & { warnings: s
   const listOrigins = (m: Map<string, string[]>): string =>
     [...m].map(([origin, what]) => `${origin} (${what.join(', ')})`).join(', ');
   if (keyless.length > 0) {
-    const cloud = new Set([endpoints.traces, endpoints.metrics, endpoints.base].filter(isTraceKitUrl).map(originForMessage));
+    const cloud = new Set([endpoints.traces, endpoints.metrics, endpoints.base].filter((url): url is string => url !== undefined && isTraceKitUrl(url)).map(originForMessage));
     const where = cloud.size > 0 ? [...cloud].join(', ') : `https://${DEFAULT_ENDPOINT}`;
     infos.push(`no TRACEKIT_API_KEY set: nothing is sent to the TraceKit cloud (${where}); off: ${keyless.join(', ')}`);
   }

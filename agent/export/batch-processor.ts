@@ -7,7 +7,7 @@
  * already in export shape (performance-notes: encoding at batch time is the cheap design).
  */
 import type { Span, SpanSink } from '../trace/span.js';
-import { warnOnce } from '../log.js';
+import { losses } from './loss-report.js';
 
 export interface BatchOptions {
   scheduleDelayMs: number;
@@ -35,7 +35,8 @@ export class BatchSpanProcessor implements SpanSink {
     const queue = this.queue;
     if (queue.length >= this.options.maxQueueSize) {
       this.droppedSpans++;
-      warnOnce('queue-full', `span queue full (${this.options.maxQueueSize}); dropping spans until the exporter catches up`);
+      losses.record('spans', 1, `the span queue was full (OTEL_BSP_MAX_QUEUE_SIZE=${this.options.maxQueueSize})`,
+        `span queue full (${this.options.maxQueueSize}); dropping spans until the exporter catches up`);
       return;
     }
     queue.push(span);

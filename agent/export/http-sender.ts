@@ -1,6 +1,9 @@
 /**
  * POSTs export bodies with the OTLP/HTTP retry rules: 429, 502, 503, 504 and network errors are retried with
- * jittered exponential backoff (honouring Retry-After) until a deadline; every other status is final.
+ * jittered exponential backoff (honouring Retry-After, within bounds) until a deadline; every other status is final.
+ *
+ * Every request has a total deadline, not only an idle timeout: a server that trickles one byte a second resets an
+ * idle timer for ever, and would hold the exporter (and every batch after it) hostage.
  *
  * The agent's own calls must never be traced (protocol doc §6): we hold `http.request` / `https.request` as they
  * were when this module loaded, before the http client instrumentation wraps them, and run every call with
@@ -12,15 +15,20 @@ import { suppressTracing } from '@opentelemetry/core';
 import { loadHttp, loadHttps, originalRequest } from '../builtins.js';
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
-const INITIAL_BACKOFF_MS = 1000;
-const MAX_BACKOFF_MS = 5000;
-const MAX_RESPONSE_BYTES = 64 * 1024;
+export const INITIAL_BACKOFF_MS = 1000;
+export const MAX_BACKOFF_MS = 32_000;
+/** `Retry-After: 0` or a date in the past must not become a retry storm, nor a huge value a stalled exporter. */
+export const MIN_RETRY_AFTER_MS = 1000;
+export const MAX_RETRY_AFTER_MS = 60_000;
+export const MAX_RESPONSE_BYTES = 64 * 1024;
 
 export interface SendTarget {
   readonly url: URL;
   readonly headers: Readonly<Record<string, string>>;
   /** Created on first use, so that defining a target does not load http/https (builtins.ts). */
   readonly agent: http.Agent;
+  /** Where the API key in `headers` came from, for a refused-key message; undefined when no key is sent. */
+  readonly keyVariable: string | undefined;
 }
 
 export interface SendResult {
@@ -32,12 +40,14 @@ export interface SendResult {
   attempts: number;
 }
 
-export function createTarget(url: string, headers: Readonly<Record<string, string>>): SendTarget {
+export function createTarget(url: string, headers: Readonly<Record<string, string>>, keyVariable?: string): SendTarget {
   const parsed = new URL(url);
   let agent: http.Agent | undefined;
+  const sendsKey = Object.keys(headers).some((name) => name.toLowerCase() === 'x-api-key');
   return {
     url: parsed,
     headers,
+    keyVariable: sendsKey ? keyVariable ?? 'TRACEKIT_API_KEY' : undefined,
     get agent() {
       const agentOptions = { keepAlive: true, maxSockets: 4, maxFreeSockets: 2, timeout: 30_000 };
       agent ??= parsed.protocol === 'https:' ? new (loadHttps().Agent)(agentOptions) : new (loadHttp().Agent)(agentOptions);
@@ -56,6 +66,17 @@ export function postOnce(target: SendTarget, body: Uint8Array | string, contentT
       resolve({ ...result, attempts: 1 });
     };
     const fail = (error: Error) => finish({ ok: false, status: undefined, retryable: true, retryAfterMs: undefined, error });
+    const finishWith = (res: http.IncomingMessage) => {
+      const status = res.statusCode ?? 0;
+      finish({
+        ok: status >= 200 && status < 300,
+        status,
+        retryable: RETRYABLE_STATUS.has(status),
+        retryAfterMs: parseRetryAfter(res.headers['retry-after']),
+        error: undefined,
+      });
+    };
+    let answered: http.IncomingMessage | undefined;
     try {
       const url = target.url;
       const request = originalRequest(url.protocol);
@@ -66,24 +87,19 @@ export function postOnce(target: SendTarget, body: Uint8Array | string, contentT
           agent: target.agent,
           headers: { ...target.headers, 'Content-Type': contentType, 'Content-Length': String(payload.byteLength) },
         }, (res) => {
+          answered = res;
           let received = 0;
           res.on('data', (chunk: Buffer) => {
             received += chunk.length;
+            // A huge (or decompression-bomb) answer: its status is all we need, the rest is never buffered.
             if (received > MAX_RESPONSE_BYTES) res.destroy();
           });
           res.on('error', () => undefined);
-          res.on('close', () => {
-            const status = res.statusCode ?? 0;
-            finish({
-              ok: status >= 200 && status < 300,
-              status,
-              retryable: RETRYABLE_STATUS.has(status),
-              retryAfterMs: parseRetryAfter(res.headers['retry-after']),
-              error: undefined,
-            });
-          });
+          res.on('close', () => finishWith(res));
         });
-        req.setTimeout(timeoutMs, () => req.destroy(new Error(`timed out after ${timeoutMs} ms`)));
+        // Once the status line is in, the server has decided: a body still trickling in when the deadline comes
+        // does not turn an accepted export into a failure that would be retried (and duplicated).
+        armDeadline(req, timeoutMs, (error) => (answered === undefined ? fail(error) : finishWith(answered)));
         req.on('error', fail);
         // Export traffic must never keep the host process alive; shutdown flushes hold a timer instead.
         req.on('socket', (socket) => socket.unref());
@@ -115,13 +131,38 @@ export async function postWithRetry(
     attempts++;
     result.attempts = attempts;
     if (result.ok || !result.retryable || attempts >= maxAttempts) return result;
-    const jittered = backoff * (0.8 + Math.random() * 0.4);
-    const wait = result.retryAfterMs !== undefined ? result.retryAfterMs : jittered;
+    const wait = retryDelay(backoff, result.retryAfterMs);
     if (Date.now() + wait >= deadline()) return result;
     await sleep(wait);
     if (Date.now() >= deadline()) return result;
-    backoff = Math.min(backoff * 1.5, MAX_BACKOFF_MS);
+    backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
   }
+}
+
+/**
+ * The wait before the next attempt: never shorter than the jittered backoff, and a server's Retry-After only
+ * lengthens it, clamped to [1 s, 60 s].
+ */
+export function retryDelay(backoffMs: number, retryAfterMs: number | undefined): number {
+  const jittered = backoffMs * (0.8 + Math.random() * 0.4);
+  if (retryAfterMs === undefined || !Number.isFinite(retryAfterMs)) return jittered;
+  const clamped = Math.min(MAX_RETRY_AFTER_MS, Math.max(MIN_RETRY_AFTER_MS, retryAfterMs));
+  return Math.max(jittered, clamped);
+}
+
+/**
+ * One timer for the whole exchange (connect, send, headers, body): when it fires the request is destroyed and
+ * `onTimeout` settles the caller. The timer is unref'd, it never keeps the app alive; it is cleared on close.
+ */
+export function armDeadline(req: http.ClientRequest, timeoutMs: number, onTimeout: (error: Error) => void): void {
+  const timer = setTimeout(() => {
+    // No number in the text: the loss report groups failures by their message.
+    const error = new Error('no complete answer before the request deadline');
+    onTimeout(error);
+    req.destroy(error);
+  }, timeoutMs);
+  timer.unref();
+  req.once('close', () => clearTimeout(timer));
 }
 
 function sleep(ms: number): Promise<void> {
@@ -214,8 +255,9 @@ export function requestText(
         res.on('close', done);
         res.on('error', () => undefined);
       });
-      req.setTimeout(options.timeoutMs, () => req.destroy(new Error(`timed out after ${options.timeoutMs} ms`)));
-      req.on('error', (error) => finish({ status: undefined, contentType: '', text: '', tooLarge: false, error }));
+      const failed = (error: Error) => finish({ status: undefined, contentType: '', text: '', tooLarge: false, error });
+      armDeadline(req, options.timeoutMs, failed);
+      req.on('error', failed);
       req.end(payload);
     } catch (error) {
       finish({ status: undefined, contentType: '', text: '', tooLarge: false, error: error instanceof Error ? error : new Error(String(error)) });

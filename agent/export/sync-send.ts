@@ -5,11 +5,14 @@
  * to a loopback receiver.
  */
 import { nodeRequire } from '../node-require.js';
+import type { LossKind } from './loss-report.js';
 
 export interface SyncRequest {
   url: string;
   headers: Record<string, string>;
   body: Uint8Array;
+  /** What is lost if this request is not delivered, for the loss report. */
+  lost?: { kind: LossKind; count: number };
 }
 
 // Plain JS run with `eval`: no file to locate at exit time, no bundle to load.
@@ -18,37 +21,44 @@ const { workerData } = require('node:worker_threads');
 const flag = new Int32Array(workerData.flag);
 let pending = workerData.requests.length;
 const done = () => { if (--pending === 0) { Atomics.store(flag, 0, 1); Atomics.notify(flag, 0); } };
-for (const r of workerData.requests) {
+workerData.requests.forEach((r, i) => {
   try {
     const mod = require(r.url.startsWith('https:') ? 'node:https' : 'node:http');
-    const req = mod.request(r.url, { method: 'POST', headers: r.headers }, (res) => { res.resume(); res.on('end', done); res.on('error', done); });
+    const req = mod.request(r.url, { method: 'POST', headers: r.headers }, (res) => {
+      Atomics.store(flag, i + 1, res.statusCode || 0);
+      res.resume(); res.on('end', done); res.on('error', done);
+    });
     req.setTimeout(workerData.timeoutMs, () => req.destroy());
     req.on('error', done);
     req.end(Buffer.from(r.body));
   } catch { done(); }
-}
+});
 `;
 
-/** Returns true when every request got an answer within `timeoutMs`. Never throws. */
-export function sendSync(requests: SyncRequest[], timeoutMs: number): boolean {
-  if (requests.length === 0 || timeoutMs <= 0) return true;
+/**
+ * Returns, per request, the HTTP status it got within `timeoutMs` (0: no answer in time). Never throws.
+ * Index 0 of the shared array is the all-done flag; index i + 1 is request i's status.
+ */
+export function sendSync(requests: SyncRequest[], timeoutMs: number): number[] {
+  if (requests.length === 0) return [];
+  if (timeoutMs <= 0) return requests.map(() => 0);
   try {
-    const flag = new Int32Array(new SharedArrayBuffer(4));
+    const flag = new Int32Array(new SharedArrayBuffer(4 * (requests.length + 1)));
     // Loaded only here, at exit: worker_threads costs ~5 ms to load at start-up.
     const { Worker } = nodeRequire('node:worker_threads') as typeof import('node:worker_threads');
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
       // Without this the worker would inherit `--import @tracekit/agent/register` and start a second agent.
       execArgv: [],
-      workerData: { flag: flag.buffer, requests, timeoutMs },
+      workerData: { flag: flag.buffer, requests: requests.map(({ url, headers, body }) => ({ url, headers, body })), timeoutMs },
       stdout: true,
       stderr: true,
     });
     worker.unref();
-    const outcome = Atomics.wait(flag, 0, 0, timeoutMs);
+    Atomics.wait(flag, 0, 0, timeoutMs);
     void worker.terminate();
-    return outcome !== 'timed-out';
+    return requests.map((_, i) => Atomics.load(flag, i + 1));
   } catch {
-    return false;
+    return requests.map(() => 0);
   }
 }

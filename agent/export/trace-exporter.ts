@@ -9,7 +9,9 @@ import { encodeTraceRequestJsonBytes } from './otlp-json.js';
 import { encodeTraceRequestProto } from './otlp-proto.js';
 import { postOnce, postWithRetry } from './http-sender.js';
 import type { SendTarget } from './http-sender.js';
-import { debug, warn } from '../log.js';
+import { debug } from '../log.js';
+import { describeFailure } from './failure.js';
+import { losses } from './loss-report.js';
 
 export type WireFormat = 'http/protobuf' | 'http/json';
 
@@ -19,7 +21,6 @@ export interface Destination {
   readonly format: WireFormat;
 }
 
-const WARN_INTERVAL_MS = 60_000;
 const LOCAL_UI_TIMEOUT_MS = 2000;
 
 export class TraceExporter {
@@ -28,7 +29,6 @@ export class TraceExporter {
   shutdownDeadline: number | undefined = undefined;
   sentSpans = 0;
   failedSpans = 0;
-  private readonly lastWarning = new Map<string, number>();
   private readonly localUiSends = new Set<Promise<void>>();
   /** Called when the Local UI stopped answering, so its detector probes for it again. */
   onLocalUiLost: (() => void) | undefined = undefined;
@@ -86,10 +86,9 @@ export class TraceExporter {
       return;
     }
     this.failedSpans += spans.length;
-    const why = result.error !== undefined ? result.error.message : `HTTP ${result.status}`;
-    this.rateLimitedWarning(primary.name,
-      `could not export ${spans.length} spans to ${primary.name}: ${why}` +
-      ` (after ${result.attempts} attempt${result.attempts === 1 ? '' : 's'}; ${this.failedSpans} spans dropped so far)`);
+    const why = describeFailure(result, primary.target);
+    losses.record('spans', spans.length, `export to ${primary.name} failed: ${why}`,
+      `could not export ${spans.length} spans to ${primary.name}: ${why} (after ${result.attempts} attempt${result.attempts === 1 ? '' : 's'})`);
   }
 
   /** Waits (bounded by the caller) for Local UI sends still under way; used by shutdown flushes. */
@@ -112,13 +111,5 @@ export class TraceExporter {
     });
     this.localUiSends.add(send);
     void send.finally(() => this.localUiSends.delete(send));
-  }
-
-  private rateLimitedWarning(key: string, message: string): void {
-    const now = Date.now();
-    const last = this.lastWarning.get(key);
-    if (last !== undefined && now - last < WARN_INTERVAL_MS) return;
-    this.lastWarning.set(key, now);
-    warn(message);
   }
 }

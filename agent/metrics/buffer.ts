@@ -1,11 +1,13 @@
 /**
  * Buffers metric points and sends them as the TraceKit metrics JSON (protocol doc §3): at 100 points, every 10 s,
- * on flush() and at shutdown. Only HTTP 200 counts as delivered; anything else drops the batch with one
- * rate-limited warning. The buffer is capped, so a dead backend costs bounded memory (drops are counted).
+ * on flush() and at shutdown. Only HTTP 200 counts as delivered; anything else drops the batch, counted in the
+ * loss report (one line a minute at most). The buffer is capped, so a dead backend costs bounded memory (drops are counted).
  */
 import { postOnce } from '../export/http-sender.js';
 import type { SendTarget } from '../export/http-sender.js';
-import { warn } from '../log.js';
+import { describeFailure } from '../export/failure.js';
+import { losses } from '../export/loss-report.js';
+import type { SyncRequest } from '../export/sync-send.js';
 import { encodeMetricsJson } from './encode.js';
 
 export type MetricKind = 'counter' | 'gauge' | 'histogram';
@@ -26,8 +28,7 @@ export interface MetricPoint {
 
 export const FLUSH_AT_POINTS = 100;
 const MAX_BUFFERED_POINTS = 10_000;
-const WARN_INTERVAL_MS = 60_000;
-const REQUEST_TIMEOUT_MS = 10_000;
+export const METRICS_REQUEST_TIMEOUT_MS = 10_000;
 
 /** Turns a batch of points into a request body (TraceKit metrics JSON, or OTLP for a generic collector). */
 export type MetricsEncoder = (points: readonly MetricPoint[]) => string;
@@ -38,7 +39,6 @@ export class MetricsBuffer {
   private readonly timer: NodeJS.Timeout | undefined;
   /** One send at a time: behind a hanging backend, points wait in the capped buffer instead of in sockets. */
   private inFlight: Promise<void> | undefined = undefined;
-  private lastWarning = 0;
   droppedPoints = 0;
   sentPoints = 0;
 
@@ -63,6 +63,7 @@ export class MetricsBuffer {
     const points = this.points;
     if (points.length >= MAX_BUFFERED_POINTS) {
       this.droppedPoints++;
+      losses.record('metric points', 1, `the metric buffer was full (${MAX_BUFFERED_POINTS} points)`);
       return;
     }
     points.push({ series, time: Date.now(), value });
@@ -101,6 +102,18 @@ export class MetricsBuffer {
     if (this.timer !== undefined) clearInterval(this.timer);
   }
 
+  /** The unsent points as a request for the synchronous exit flush (none when there is nothing to send). */
+  exitRequests(): SyncRequest[] {
+    const count = this.points.length;
+    const unsent = this.takeUnsent();
+    return unsent === undefined ? [] : [{
+      url: unsent.target.url.href,
+      headers: { ...unsent.target.headers, 'Content-Type': 'application/json' },
+      body: unsent.body,
+      lost: { kind: 'metric points', count },
+    }];
+  }
+
   /** Points not sent yet, for the synchronous exit flush. */
   takeUnsent(): { body: Uint8Array; target: SendTarget } | undefined {
     if (this.target === undefined || this.points.length === 0) return undefined;
@@ -110,17 +123,14 @@ export class MetricsBuffer {
   }
 
   private async send(target: SendTarget, batch: MetricPoint[]): Promise<void> {
-    const result = await postOnce(target, this.encode(batch), 'application/json', REQUEST_TIMEOUT_MS);
+    const result = await postOnce(target, this.encode(batch), 'application/json', METRICS_REQUEST_TIMEOUT_MS);
     if (result.status === 200) {
       this.sentPoints += batch.length;
       return;
     }
     this.droppedPoints += batch.length;
-    const now = Date.now();
-    if (now - this.lastWarning >= WARN_INTERVAL_MS) {
-      this.lastWarning = now;
-      const why = result.error !== undefined ? result.error.message : `HTTP ${result.status}`;
-      warn(`could not send ${batch.length} metric points to ${target.url.origin}: ${why} (${this.droppedPoints} dropped so far)`);
-    }
+    const why = describeFailure(result, target);
+    losses.record('metric points', batch.length, `sending to ${target.url.origin} failed: ${why}`,
+      `could not send ${batch.length} metric points to ${target.url.origin}: ${why}`);
   }
 }

@@ -10,6 +10,7 @@
  * a breakpoint names.
  */
 import path from 'node:path';
+import { describeFailure } from '../export/failure.js';
 import { requestText } from '../export/http-sender.js';
 import { debug, info, warn, warnOnce } from '../log.js';
 import { BreakpointStore, parseBreakpoint, parseBreakpointList } from './breakpoints.js';
@@ -28,6 +29,8 @@ import type { SnapshotClient } from '../api/types.js';
 export interface MonitorOptions {
   baseUrl: string;
   apiKey: string;
+  /** The variable the key came from, named when the server refuses it. */
+  apiKeyVariable?: string | undefined;
   serviceName: string;
   pollIntervalMs: number;
   killSwitchPollIntervalMs: number;
@@ -46,6 +49,8 @@ const MAX_LABELS = 1000;
 const MAX_POLL_BYTES = 1024 * 1024;
 const REQUEST_TIMEOUT_MS = 10_000;
 const MAX_PENDING_EVENTS = 100;
+/** Behind a hanging backend, registrations would otherwise pile up one socket per new call site. */
+const MAX_REGISTRATIONS_IN_FLIGHT = 4;
 const SSE_MAX_BACKOFF_MS = 60_000;
 
 interface LabelState {
@@ -73,6 +78,7 @@ export class CodeMonitor implements SnapshotClient {
   private sseFailures = 0;
   private sseRetryAt = 0;
   private lastPollWarning = 0;
+  private registrationsInFlight = 0;
   captures = 0;
 
   constructor(private readonly options: MonitorOptions) {
@@ -82,6 +88,7 @@ export class CodeMonitor implements SnapshotClient {
     this.uploader = new Uploader({
       url: new URL(`${options.baseUrl}/sdk/snapshots/capture`),
       headers: this.headers,
+      keyVariable: options.apiKeyVariable ?? 'TRACEKIT_API_KEY',
       cooldownMs: options.breakerCooldownMs,
       onTrip: (failureCount) => this.queueEvent({
         type: 'circuit_breaker_tripped',
@@ -116,6 +123,11 @@ export class CodeMonitor implements SnapshotClient {
 
   flush(): Promise<void> {
     return this.uploader.flush();
+  }
+
+  /** Whether snapshot uploads are queued or under way (so that an exit flush waits for them). */
+  get uploading(): boolean {
+    return this.uploader.busy;
   }
 
   // ---- the hot path ----
@@ -205,7 +217,10 @@ export class CodeMonitor implements SnapshotClient {
   private register(site: CallSite, label: string): void {
     const key = `${site.functionName}\u0000${label}\u0000${site.filePath}\u0000${site.lineNumber}`;
     if (this.registered.has(key) || this.registered.size >= MAX_LABELS * 4) return;
+    // Not marked as registered: the next discovery of this call site tries again.
+    if (this.registrationsInFlight >= MAX_REGISTRATIONS_IN_FLIGHT) return;
     this.registered.add(key);
+    this.registrationsInFlight++;
     const body = JSON.stringify({
       service_name: this.options.serviceName,
       file_path: site.filePath,
@@ -216,6 +231,7 @@ export class CodeMonitor implements SnapshotClient {
     void requestText(new URL(`${this.options.baseUrl}/sdk/snapshots/auto-register`), {
       method: 'POST', headers: this.headers, body, timeoutMs: REQUEST_TIMEOUT_MS, maxBytes: 64 * 1024,
     }).then((response) => {
+      this.registrationsInFlight--;
       if (response.status === 200 || response.status === 201) {
         debug(`registered ${site.functionName}:${label} (${path.basename(site.filePath)}:${site.lineNumber})`);
         // A new breakpoint is inactive until a poll or SSE event lists it; ask soon.
@@ -271,7 +287,7 @@ export class CodeMonitor implements SnapshotClient {
     if (response.status !== 200) {
       for (const event of events) this.queueEvent(event);
       this.pollProblem(response.tooLarge ? 'the answer was larger than 1 MiB'
-        : response.status === undefined ? `no answer (${response.error?.message})` : `HTTP ${response.status}`);
+        : describeFailure(response, { keyVariable: this.options.apiKeyVariable ?? 'TRACEKIT_API_KEY' }));
       return;
     }
     let parsed: unknown;

@@ -1,7 +1,7 @@
 /**
  * The code-monitoring event stream (protocol doc §4): one GET with `Accept: text/event-stream`, parsed with the
  * standard SSE framing (multi-line `data:` joined by `\n`, a blank line dispatches, `:` comments ignored).
- * Any failure (non-200, wrong content type, a drop, 90 s of silence, an oversized event) ends the connection and
+ * Any failure (non-200, wrong content type, a drop, 90 s without a complete event or heartbeat, an oversized event) ends the connection and
  * is reported once; the owner falls back to polling. The socket is unref'd: it never keeps the app alive.
  */
 import type { ClientRequest, IncomingMessage } from 'node:http';
@@ -104,7 +104,6 @@ export class SseConnection {
 
   private onData(chunk: string): void {
     if (this.finished) return;
-    this.armSilenceTimer();
     // The SSE spec: one leading byte order mark is not part of the stream.
     if (!this.started) {
       this.started = true;
@@ -127,11 +126,17 @@ export class SseConnection {
   }
 
   private onLine(line: string): void {
+    // Only a whole event or a heartbeat comment counts as life: a server trickling one byte at a time would
+    // otherwise keep a stream that never delivers anything open for ever.
     if (line === '') {
+      this.armSilenceTimer();
       this.dispatch();
       return;
     }
-    if (line.startsWith(':')) return;
+    if (line.startsWith(':')) {
+      this.armSilenceTimer();
+      return;
+    }
     const colon = line.indexOf(':');
     const field = colon === -1 ? line : line.slice(0, colon);
     let value = colon === -1 ? '' : line.slice(colon + 1);

@@ -3,7 +3,9 @@
  * breaker (protocol doc §4): 3 failures (network error or HTTP >= 500; 4xx is logged, not counted) within 60 s
  * pause captures for 5 minutes, with one warning; after the pause the next capture is tried again.
  */
+import { describeFailure } from '../export/failure.js';
 import { requestText } from '../export/http-sender.js';
+import { losses } from '../export/loss-report.js';
 import { debug, warn, warnOnce } from '../log.js';
 
 export const MAX_IN_FLIGHT = 4;
@@ -16,6 +18,8 @@ const UPLOAD_TIMEOUT_MS = 10_000;
 export interface UploaderOptions {
   url: URL;
   headers: Record<string, string>;
+  /** The variable the API key came from, named when the server refuses it. */
+  keyVariable?: string;
   /** The breaker tripped: queue the `circuit_breaker_tripped` event for the next poll. */
   onTrip(failureCount: number): void;
   /** How long a tripped breaker pauses captures (5 min; shortened in tests). */
@@ -49,11 +53,16 @@ export class Uploader {
     }
     if (this.queue.length >= MAX_QUEUED) {
       this.dropped++;
-      warnOnce('snapshot-queue-full', `snapshot upload queue full (${MAX_QUEUED}); dropping captures until uploads catch up`);
+      losses.record('snapshots', 1, `the snapshot upload queue was full (${MAX_QUEUED})`,
+        `snapshot upload queue full (${MAX_QUEUED}); dropping captures until uploads catch up`);
       return;
     }
     this.queue.push(body);
     this.pump();
+  }
+
+  get busy(): boolean {
+    return this.pending.size > 0 || this.queue.length > 0;
   }
 
   /** Resolves when every upload started so far has finished. */
@@ -88,7 +97,7 @@ export class Uploader {
       return;
     }
     if (status !== undefined && status < 500) {
-      warnOnce(`snapshot-upload-${status}`, `snapshot upload refused by the server (HTTP ${status}); not retried`);
+      warnOnce(`snapshot-upload-${status}`, `snapshot upload refused by the server (${describeFailure(response, { keyVariable: this.options.keyVariable })}); not retried`);
       return;
     }
     this.recordFailure(status === undefined ? response.error?.message ?? 'network error' : `HTTP ${status}`);
@@ -105,6 +114,7 @@ export class Uploader {
       this.openUntil = now + cooldown;
       this.failures = [];
       this.dropped += this.queue.length;
+      losses.record('snapshots', this.queue.length, 'captures were waiting when uploads were paused');
       this.queue.length = 0;
       warn(`snapshot uploads failed ${count} times within ${BREAKER_WINDOW_MS / 1000} s (${reason}); captures paused for ${Math.round(cooldown / 1000)} s`);
       this.options.onTrip(count);

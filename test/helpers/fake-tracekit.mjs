@@ -27,13 +27,18 @@ export async function startFakeTraceKit() {
     captures,
     sseRequests,
     otherRequests,
-    /** Override the poll answer: (request) => ({ status, headers?, body: string|Buffer }) or undefined for the default. */
+    /**
+     * Override the poll answer: (request, res) => ({ status, headers?, body: string|Buffer }), undefined for the
+     * default, or null when the override writes to `res` itself (a trickle, a body that never ends).
+     */
     pollAnswer: undefined,
     /**
      * Override the capture answer status: (request) => number, or 'reset' to destroy the connection without an
      * answer (a network error for the agent).
      */
     captureStatus: undefined,
+    /** Answer captures this long after they arrived (a slow backend); each record gets `answeredAt`. */
+    captureDelayMs: 0,
     /** When true, a capture increments its breakpoint's capture_count, as the real backend does. */
     countCaptures: false,
     /** Override how SSE requests are answered: (req, res) => boolean (true = handled). */
@@ -114,7 +119,9 @@ export async function startFakeTraceKit() {
       if (url.pathname.startsWith('/sdk/snapshots/active/')) {
         record.service = decodeURIComponent(url.pathname.slice('/sdk/snapshots/active/'.length));
         polls.push(record);
-        const custom = backend.pollAnswer?.(record);
+        const custom = backend.pollAnswer?.(record, res);
+        // null: the override answered (or deliberately never answers) through `res` itself.
+        if (custom === null) return;
         if (custom !== undefined) {
           res.writeHead(custom.status ?? 200, custom.headers ?? { 'content-type': 'application/json' });
           res.end(custom.body);
@@ -144,7 +151,12 @@ export async function startFakeTraceKit() {
         if (backend.countCaptures && status >= 200 && status < 300 && body && typeof body === 'object') {
           state.breakpoints = state.breakpoints.map((bp) => (bp.id === body.breakpoint_id ? { ...bp, capture_count: (bp.capture_count ?? 0) + 1 } : bp));
         }
-        res.writeHead(status, { 'content-type': 'application/json' }).end('{}');
+        const answer = () => {
+          record.answeredAt = Date.now();
+          res.writeHead(status, { 'content-type': 'application/json' }).end('{}');
+        };
+        if (backend.captureDelayMs > 0) setTimeout(answer, backend.captureDelayMs).unref();
+        else answer();
         return;
       }
       if (state.sseEndpoint !== undefined && url.pathname === state.sseEndpoint.split('?')[0]) {

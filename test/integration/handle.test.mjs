@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startReceiver } from '../helpers/receiver.mjs';
-import { agentEnv, cleanEnv, request, runScript, startApp, stopApp } from '../helpers/app.mjs';
+import { agentEnv, closedPort, cleanEnv, request, runScript, startApp, stopApp } from '../helpers/app.mjs';
 
 const FIXTURES = 'test/fixtures/handle';
 const API_KEY = 'ctxio_test_key_0123456789';
@@ -90,15 +90,6 @@ function reportOf(result) {
   const match = /^REPORT (.*)$/m.exec(result.stdout);
   assert.ok(match, `no REPORT line (exit ${result.code ?? result.signal})\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
   return JSON.parse(match[1]);
-}
-
-/** A port nothing listens on (bound, then released). */
-async function closedPort() {
-  const server = net.createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** A TCP forwarder on `port` to the receiver: the "backend comes back" half of the unreachable test. */
@@ -578,8 +569,11 @@ describe('a failing or unreachable backend', () => {
     assert.equal((await request(`${app.url}/quit`)).body, 'bye');
     const exited = await app.exit;
     assert.deepStrictEqual(exited, { code: 3, signal: null }, app.stderr);
+    // One warning per kind at the first loss, then the losses since then once more at exit, with their count.
     const lines = warnings(app.stderr);
-    assert.equal(lines.length, 2, app.stderr);
+    assert.equal(lines.length, 4, app.stderr);
+    assert.equal(lines.filter((l) => /^\[tracekit\] warning: at exit: \d+ spans? \(export to .* failed: HTTP 500\) were lost/.test(l)).length, 1, app.stderr);
+    assert.equal(lines.filter((l) => /^\[tracekit\] warning: at exit: \d+ metric points? \(sending to .* failed: HTTP 500\) were lost/.test(l)).length, 1, app.stderr);
     assert.equal(lines.filter((l) => /^\[tracekit\] warning: could not export \d+ spans? to .*HTTP 500/.test(l)).length, 1, app.stderr);
     assert.equal(lines.filter((l) => /^\[tracekit\] warning: could not send \d+ metric points to .*HTTP 500/.test(l)).length, 1, app.stderr);
     assert.doesNotMatch(app.stderr, new RegExp(API_KEY));
@@ -606,8 +600,9 @@ describe('a failing or unreachable backend', () => {
     assert.equal((await request(`${app.url}/quit`)).body, 'bye');
     const exited = await app.exit;
     assert.deepStrictEqual(exited, { code: 3, signal: null }, app.stderr);
+    // The first loss of each kind at once; the rest (if any) once more at exit.
     const lines = warnings(app.stderr);
-    assert.equal(lines.length, 2, app.stderr);
+    assert.equal(lines.filter((l) => !/ warning: at exit: \d+ (spans?|metric points?) \(.*ECONNREFUSED[^)]*\) w(as|ere) lost/.test(l)).length, 2, app.stderr);
     assert.equal(lines.filter((l) => /^\[tracekit\] warning: could not export \d+ spans? to .*ECONNREFUSED/.test(l)).length, 1, app.stderr);
     assert.equal(lines.filter((l) => /^\[tracekit\] warning: could not send \d+ metric points to .*ECONNREFUSED/.test(l)).length, 1, app.stderr);
   });

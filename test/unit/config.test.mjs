@@ -222,7 +222,7 @@ describe('API key and masking', () => {
 
   test('credentials in an endpoint are not echoed in messages', () => {
     const r = read({ TRACEKIT_ENDPOINT: 'ftp://user:hunter2@host' });
-    assertOneWarning(r, 'TRACEKIT_ENDPOINT', 'app.tracekit.dev');
+    assertOneWarning(r, 'TRACEKIT_ENDPOINT', 'are off');
     assert.ok(!r.warnings[0].includes('hunter2'));
   });
 });
@@ -327,27 +327,60 @@ describe('endpoint resolution (protocol §1)', () => {
     assert.equal(read({ TRACEKIT_ENDPOINT: 'https://nottracekit.dev' }).config.endpointIsTraceKit, false);
   });
 
+  // [variable, value, what it turns off]: an invalid endpoint never falls back to the TraceKit cloud (the data and
+  // the key would go where the user never pointed them), nor to the next variable.
   const invalid = [
-    ['TRACEKIT_ENDPOINT', 'ftp://files.example.com'],
-    ['TRACEKIT_ENDPOINT', 'http://'],
-    ['TRACEKIT_ENDPOINT', 'https://exa mple.com'],
-    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318'],
-    ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'collector.example.com/v1/traces'],
-    ['OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', 'grpc://collector:4317'],
+    ['TRACEKIT_ENDPOINT', 'ftp://files.example.com', ['traces', 'metrics', 'base']],
+    ['TRACEKIT_ENDPOINT', 'http://', ['traces', 'metrics', 'base']],
+    ['TRACEKIT_ENDPOINT', 'https://exa mple.com', ['traces', 'metrics', 'base']],
+    ['TRACEKIT_ENDPOINT', `https://${'a'.repeat(2100)}.example.com`, ['traces', 'metrics', 'base']],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318', ['traces', 'metrics', 'base']],
+    ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'collector.example.com/v1/traces', ['traces']],
+    ['OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', 'grpc://collector:4317', ['metrics']],
   ];
-  for (const [name, value] of invalid) {
-    test(`${name}=${value}: one warning, default app.tracekit.dev`, () => {
+  const urlsOf = (config) => ({ traces: config.traces.url, metrics: config.metricsUrl, base: config.baseUrl });
+  for (const [name, value, off] of invalid) {
+    test(`${name}=${value.slice(0, 40)}: one warning, ${off.join(', ')} off, nothing redirected`, () => {
       const r = read({ TRACEKIT_API_KEY: KEY, [name]: value });
-      assertOneWarning(r, name, JSON.stringify(value), 'default app.tracekit.dev');
-      assert.ok(r.config.traces.url.startsWith('https://app.tracekit.dev/') || name === 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT');
-      assert.ok(r.config.metricsUrl.startsWith('https://app.tracekit.dev/'));
+      assertOneWarning(r, name, 'off (nothing is sent anywhere else)');
+      const urls = urlsOf(r.config);
+      for (const what of ['traces', 'metrics', 'base']) {
+        if (off.includes(what)) assert.equal(urls[what], undefined, what);
+        else assert.match(urls[what], /^https:\/\/app\.tracekit\.dev/, what);
+      }
     });
   }
+
+  test('an invalid signal endpoint does not fall back to OTEL_EXPORTER_OTLP_ENDPOINT either', () => {
+    const r = read({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'nope' });
+    assert.equal(r.config.traces.url, undefined);
+    assert.equal(r.config.metricsUrl, 'http://collector:4318/v1/metrics');
+  });
 
   test('an invalid OTEL_EXPORTER_OTLP_ENDPOINT is warned about once although three URLs derive from it', () => {
     const r = read({ TRACEKIT_API_KEY: KEY, OTEL_EXPORTER_OTLP_ENDPOINT: 'nope' });
     assert.equal(r.warnings.length, 1);
-    assert.equal(r.config.baseUrl, 'https://app.tracekit.dev');
+    assert.equal(r.config.baseUrl, undefined);
+  });
+
+  test('the API key pasted into TRACEKIT_ENDPOINT is never used as a host name', () => {
+    const r = read({ TRACEKIT_API_KEY: KEY, TRACEKIT_ENDPOINT: KEY });
+    assertOneWarning(r, 'TRACEKIT_ENDPOINT', 'holds the API key', MASKED);
+    assert.deepEqual(urlsOf(r.config), { traces: undefined, metrics: undefined, base: undefined });
+    assert.ok(!r.warnings[0].includes(KEY));
+  });
+
+  test('a loopback host without a scheme means http:// (collectors listen there on plain http); others get https://', () => {
+    for (const [endpoint, traces] of [
+      ['localhost:4318', 'http://localhost:4318/v1/traces'],
+      ['127.0.0.1:4318', 'http://127.0.0.1:4318/v1/traces'],
+      ['[::1]:4318', 'http://[::1]:4318/v1/traces'],
+      ['collector:4318', 'https://collector:4318/v1/traces'],
+    ]) {
+      const r = read({ TRACEKIT_API_KEY: KEY, TRACEKIT_ENDPOINT: endpoint });
+      assertNoWarnings(r);
+      assert.equal(r.config.traces.url, traces, endpoint);
+    }
   });
 });
 
@@ -791,5 +824,70 @@ describe('robustness', () => {
     const r = readConfig(env, { cwd: CWD, readFile: () => undefined });
     assert.equal(r.config.enabled, false);
     assertOneWarning(r, 'disabled');
+  });
+});
+
+describe('the API key pasted into a resource value, and values too long for a URL or a header', () => {
+  for (const name of ['TRACEKIT_SERVICE_NAME', 'TRACEKIT_ENVIRONMENT', 'TRACEKIT_SERVICE_VERSION']) {
+    test(`${name} holding the key: one warning, the key masked in the config (so in every span)`, () => {
+      const r = read({ TRACEKIT_API_KEY: KEY, [name]: `svc-${KEY}` });
+      assertOneWarning(r, name, 'holds the API key');
+      const value = { TRACEKIT_SERVICE_NAME: r.config.serviceName, TRACEKIT_ENVIRONMENT: r.config.environment, TRACEKIT_SERVICE_VERSION: r.config.serviceVersion }[name];
+      assert.equal(value, `svc-${MASKED}`);
+      assert.ok(!JSON.stringify(r.warnings).includes(KEY));
+      assert.ok(r.secrets.includes(KEY), 'the log is told what to scrub');
+    });
+  }
+
+  test('OTEL_RESOURCE_ATTRIBUTES holding the key: masked in that attribute', () => {
+    const r = read({ TRACEKIT_API_KEY: KEY, OTEL_RESOURCE_ATTRIBUTES: `team=a,token=${KEY}` });
+    assertOneWarning(r, 'OTEL_RESOURCE_ATTRIBUTES entry token', 'holds the API key');
+    assert.equal(r.config.resourceAttributes.token, MASKED);
+    assert.equal(r.config.resourceAttributes.team, 'a');
+  });
+
+  test('a 100 KB service name is cut to 256 characters with one warning', () => {
+    const r = read({ TRACEKIT_SERVICE_NAME: 's'.repeat(100_000) });
+    assertOneWarning(r, 'TRACEKIT_SERVICE_NAME', '100000 characters', '256');
+    assert.equal(r.config.serviceName.length, 256);
+  });
+
+  test('an over-long version or environment is cut the same way', () => {
+    const r = read({ TRACEKIT_SERVICE_VERSION: 'v'.repeat(1000), ENV: 'e'.repeat(1000) });
+    assert.equal(r.warnings.length, 2);
+    assert.equal(r.config.serviceVersion.length, 256);
+    assert.equal(r.config.environment.length, 256);
+  });
+
+  test('a header value over 8 KB is skipped with one warning that does not echo it', () => {
+    const r = read({ OTEL_EXPORTER_OTLP_HEADERS: `x-big=${'h'.repeat(9000)},x-ok=1` });
+    assertOneWarning(r, 'OTEL_EXPORTER_OTLP_HEADERS entry #1', 'longer than 8192');
+    assert.ok(!r.warnings[0].includes('hhhh'));
+    assert.equal(r.config.traces.headers['x-ok'], '1');
+    assert.equal(r.config.traces.headers['x-big'], undefined);
+  });
+
+  test('an API key over 512 characters is refused: running without a key', () => {
+    const r = read({ TRACEKIT_API_KEY: `ctxio_${'k'.repeat(600)}` });
+    assertOneWarning(r, 'TRACEKIT_API_KEY', 'longer than 512');
+    assert.equal(r.config.apiKey, undefined);
+  });
+
+  test('CR/LF in a header value or the key never reaches a header', () => {
+    const r = read({ TRACEKIT_API_KEY: 'ctxio_abc\r\nX-Evil: 1', OTEL_EXPORTER_OTLP_HEADERS: 'x-a=1%0D%0AX-Evil: 2' });
+    assert.equal(r.warnings.length, 2, JSON.stringify(r.warnings));
+    assert.equal(r.config.apiKey, undefined);
+    assert.deepEqual(Object.keys(r.config.traces.headers), []);
+  });
+
+  test('the key inside TRACEKIT_LOCAL_UI_URL: refused, the default URL (the Local UI never gets the key)', () => {
+    const r = read({ TRACEKIT_API_KEY: KEY, TRACEKIT_LOCAL_UI_URL: `http://localhost:9999/${KEY}` });
+    assertOneWarning(r, 'TRACEKIT_LOCAL_UI_URL=', 'holds the API key', MASKED);
+    assert.equal(r.config.localUi.url, 'http://localhost:9999');
+  });
+
+  test('a short "key" does not mask every word that holds it', () => {
+    const r = read({ TRACEKIT_API_KEY: 'abc', TRACEKIT_SERVICE_NAME: 'abcdef' });
+    assert.equal(r.config.serviceName, 'abcdef');
   });
 });
