@@ -187,6 +187,10 @@ async function handle(req, res, ctx) {
     return;
   }
   const method = req.method === 'HEAD' ? 'GET' : req.method;
+  if (method === 'GET' && url.pathname === '/favicon.ico') {
+    res.writeHead(204).end();
+    return;
+  }
   if (method === 'GET' && isPageFile(url.pathname)) {
     servePage(req, res, url.pathname);
     return;
