@@ -23,7 +23,7 @@ export async function startLocalUi(args = [], { nodePath = process.execPath, env
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`tracekit-local did not start in 10 s; stderr: ${stderr}`)), 10_000);
     const check = () => {
-      const match = /listening on (http:\/\/\S+)/.exec(stdout);
+      const match = /listening on (http:\/\/[^\s,]+)/.exec(stdout);
       if (match) {
         clearTimeout(timer);
         resolve(match[1].replace('localhost', '127.0.0.1'));
