@@ -2,30 +2,36 @@
 // length-delimited fields). Kept here instead of shipping protobufjs and the generated OTLP schema at run time,
 // which would add megabytes to the install for the few hundred lines of schema this server reads.
 
-const textDecoder = new TextDecoder('utf-8');
 const TWO_POW_32 = 4294967296;
 
 export class ProtoError extends Error {}
 
 export class ProtoReader {
-  /** @param {Uint8Array} bytes */
-  constructor(bytes, start = 0, end = bytes.length) {
+  /**
+   * @param {Uint8Array} bytes
+   * Nested readers share the parent's Buffer and DataView: creating them per message cost more than decoding.
+   */
+  constructor(bytes, start = 0, end = bytes.length, shared = undefined) {
     this.bytes = bytes;
     this.pos = start;
     this.end = end;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.buf = shared?.buf ?? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.view = shared?.view ?? new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    /** Wire type of the field last read by tag(). */
+    this.wire = 0;
   }
 
   done() {
     return this.pos >= this.end;
   }
 
-  /** Reads a field key; returns [fieldNumber, wireType]. */
+  /** Reads a field key; returns the field number and leaves its wire type in `this.wire`. */
   tag() {
     const key = this.uint32();
     const field = key >>> 3;
     if (field === 0) throw new ProtoError('field number 0');
-    return [field, key & 7];
+    this.wire = key & 7;
+    return field;
   }
 
   /** A varint that fits 32 bits (longer varints keep their low 32 bits, as protobuf does for uint32/int32). */
@@ -71,7 +77,13 @@ export class ProtoReader {
     const lo = this.fixed32();
     const hi = this.fixed32();
     if (hi < 0x200000) return String(hi * TWO_POW_32 + lo);
-    return ((BigInt(hi) << 32n) | BigInt(lo)).toString();
+    // Exact without BigInt (which cost more than the rest of a span): hi·2^32 = hi·4294·10^6 + hi·967296.
+    let high = hi * 4294;
+    let low = hi * 967296 + lo;
+    const carry = Math.floor(low / 1e6);
+    high += carry;
+    low -= carry * 1e6;
+    return `${high}${String(low).padStart(6, '0')}`;
   }
 
   /** fixed64 as a number (counts; precision loss above 2^53 is acceptable there). */
@@ -113,24 +125,42 @@ export class ProtoReader {
 
   /** A sub-reader over a nested message. */
   message() {
-    const [start, end] = this.range();
-    return new ProtoReader(this.bytes, start, end);
+    const length = this.uint32();
+    const start = this.pos;
+    const end = start + length;
+    if (end > this.end) throw new ProtoError('length-delimited field runs past its message');
+    this.pos = end;
+    return new ProtoReader(this.bytes, start, end, this);
   }
 
   string() {
-    const [start, end] = this.range();
-    return textDecoder.decode(this.bytes.subarray(start, end));
+    const length = this.uint32();
+    const start = this.pos;
+    const end = start + length;
+    if (end > this.end) throw new ProtoError('length-delimited field runs past its message');
+    this.pos = end;
+    // Attribute keys and short values are mostly ASCII; building those directly beats a UTF-8 decoder call.
+    if (length < 24) {
+      let out = '';
+      for (let i = start; i < end; i++) {
+        const c = this.bytes[i];
+        if (c >= 0x80) return this.buf.toString('utf8', start, end);
+        out += String.fromCharCode(c);
+      }
+      return out;
+    }
+    return this.buf.toString('utf8', start, end);
   }
 
   /** Bytes as lowercase hex (OTLP ids). */
   hex() {
     const [start, end] = this.range();
-    return Buffer.from(this.bytes.buffer, this.bytes.byteOffset + start, end - start).toString('hex');
+    return this.buf.toString('hex', start, end);
   }
 
   base64() {
     const [start, end] = this.range();
-    return Buffer.from(this.bytes.buffer, this.bytes.byteOffset + start, end - start).toString('base64');
+    return this.buf.toString('base64', start, end);
   }
 
   /** Packed repeated fields: calls read() until the packed range ends; a single unpacked element reads once. */

@@ -17,9 +17,12 @@ export function formatDuration(ms) {
   return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 }
 
+const pad = (n, width = 2) => String(n).padStart(width, '0');
+
+/** Local time as HH:MM:SS.mmm. Built by hand: toLocaleTimeString costs ~0.5 ms a call, too much for 1,000 rows. */
 export function formatTime(ms) {
   const d = new Date(ms);
-  return `${d.toLocaleTimeString([], { hour12: false })}.${String(d.getMilliseconds()).padStart(3, '0')}`;
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
 }
 
 const PALETTE = ['#4f7cff', '#16a085', '#e67e22', '#9b59b6', '#e84393', '#00a8c6', '#c0a000', '#6c5ce7', '#2d9d4f', '#d35400'];

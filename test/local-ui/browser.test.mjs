@@ -28,18 +28,18 @@ describe('tracekit-local page in Chromium', () => {
 
   let failing;
   test('a trace sent after the page loaded appears in the list live', async () => {
-    assert.equal(await page.locator('#trace-rows tr').count(), 0);
+    assert.equal(await page.locator('#trace-rows .tl-row').count(), 0);
     await sendCheckoutTrace(ui.url);
     failing = await sendCheckoutTrace(ui.url, { fail: true });
-    await page.waitForSelector(`#trace-rows tr[data-trace="${failing.traceId}"]`);
-    const row = page.locator(`#trace-rows tr[data-trace="${failing.traceId}"]`);
+    await page.waitForSelector(`#trace-rows [data-trace="${failing.traceId}"]`);
+    const row = page.locator(`#trace-rows [data-trace="${failing.traceId}"]`);
     assert.match(await row.innerText(), /checkout[\s\S]*POST \/checkout[\s\S]*48\.0 ms[\s\S]*5[\s\S]*error/);
     await screenshot(page, 'local-ui-live-list');
   });
 
   test('a trace opens as a nested waterfall with span details, the exception stack and the span\'s logs', async () => {
     await post(`${ui.url}/v1/logs`, otlpLogs('payment', [{ body: 'card declined by issuer', severityText: 'ERROR', severityNumber: 17, traceId: failing.traceId, spanId: failing.serverId }]));
-    await page.click(`#trace-rows tr[data-trace="${failing.traceId}"]`);
+    await page.click(`#trace-rows [data-trace="${failing.traceId}"]`);
     await page.waitForSelector('.wf-row');
     const names = await page.locator('.wf-row .wf-name').allInnerTexts();
     assert.deepEqual(names, ['POST /checkout', 'SELECT carts', 'POST', 'POST /charge', 'stripe.charges.create']);
@@ -61,14 +61,14 @@ describe('tracekit-local page in Chromium', () => {
 
   test('the filters narrow the list', async () => {
     await page.selectOption('#filters select[name=status]', 'error');
-    await until(async () => (await page.locator('#trace-rows tr').count()) === 1, 'one error trace');
-    assert.equal(await page.locator(`#trace-rows tr[data-trace="${failing.traceId}"]`).count(), 1);
+    await until(async () => (await page.locator('#trace-rows .tl-row').count()) === 1, 'one error trace');
+    assert.equal(await page.locator(`#trace-rows [data-trace="${failing.traceId}"]`).count(), 1);
     await page.selectOption('#filters select[name=status]', '');
     await page.fill('#filters input[name=attr]', 'http.status_code=200');
-    await until(async () => (await page.locator('#trace-rows tr').count()) === 1 && (await page.locator(`#trace-rows tr[data-trace="${failing.traceId}"]`).count()) === 0, 'the ok trace only');
+    await until(async () => (await page.locator('#trace-rows .tl-row').count()) === 1 && (await page.locator(`#trace-rows [data-trace="${failing.traceId}"]`).count()) === 0, 'the ok trace only');
     await screenshot(page, 'local-ui-filtered');
     await page.click('#filters button[type=reset]');
-    await until(async () => (await page.locator('#trace-rows tr').count()) === 2, 'both traces again');
+    await until(async () => (await page.locator('#trace-rows .tl-row').count()) === 2, 'both traces again');
   });
 
   test('a breakpoint is switched on from the page and its snapshot shows with redactions visible', async () => {
