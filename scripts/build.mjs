@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { buildLocalUiPage } from './build-local-ui-page.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -53,6 +54,8 @@ execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'ts
 // The same declarations as .d.cts for `require` users: TypeScript's node16/nodenext resolution reads a .d.ts next
 // to "type": "module" as ESM and refuses it from CommonJS code (TS1479).
 copyAsCts('dist/types');
+// The Local UI page (tracekit-local): its own bundle, separate from the agent's.
+await buildLocalUiPage();
 
 function copyAsCts(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
