@@ -87,7 +87,9 @@ export interface AgentConfig {
   /** TRACEKIT_METRICS_FLUSH_INTERVAL_MS: how often buffered metric points are sent (default 10 s; shortened in tests). */
   readonly metricsFlushIntervalMs: number;
   readonly codeMonitoring: {
-    /** TRACEKIT_CODE_MONITORING (alias TRACEKIT_ENABLE_CODE_MONITORING), and only with a usable API key. */
+    /** The Local UI is the backend: development, no API key. */
+    readonly local: boolean;
+    /** TRACEKIT_CODE_MONITORING (alias TRACEKIT_ENABLE_CODE_MONITORING), with a usable API key or the Local UI. */
     readonly enabled: boolean;
     /** 30 s; TRACEKIT_CODE_MONITORING_POLL_INTERVAL_MS shortens it in tests. */
     readonly pollIntervalMs: number;
@@ -301,11 +303,16 @@ function readConfigOrThrow(env: Env, opts: ReadConfigOptions): ReadConfigResult 
   // ---- code monitoring (tracekit-protocol.md §4), off by default ----
   const codeMonitoringVariable = get('TRACEKIT_CODE_MONITORING') !== undefined ? 'TRACEKIT_CODE_MONITORING' : 'TRACEKIT_ENABLE_CODE_MONITORING';
   const codeMonitoringRequested = bool(codeMonitoringVariable, false);
-  if (codeMonitoringRequested && policy.base === undefined) {
-    infos.push('code monitoring needs TRACEKIT_API_KEY and a TraceKit endpoint; it stays off');
+  // Without a key, in development, the Local UI (tracekit-local) is the code-monitoring backend: snapshots work
+  // offline. With a key it is the cloud, and the key never goes to the Local UI.
+  const codeMonitoringLocal = codeMonitoringRequested && policy.base === undefined && apiKey === undefined && localUiEnabled;
+  if (codeMonitoringRequested && policy.base === undefined && !codeMonitoringLocal) {
+    infos.push('code monitoring needs TRACEKIT_API_KEY and a TraceKit endpoint (or, in development, the Local UI: npx tracekit-local); it stays off');
   }
   const codeMonitoring = {
-    enabled: codeMonitoringRequested && policy.base !== undefined,
+    enabled: codeMonitoringRequested && (policy.base !== undefined || codeMonitoringLocal),
+    /** The Local UI's backend (at `localUi.url`, no key) instead of TraceKit's. */
+    local: codeMonitoringLocal,
     pollIntervalMs: int('TRACEKIT_CODE_MONITORING_POLL_INTERVAL_MS', 30_000),
     killSwitchPollIntervalMs: int('TRACEKIT_CODE_MONITORING_KILL_SWITCH_POLL_INTERVAL_MS', 60_000),
     breakerCooldownMs: int('TRACEKIT_CODE_MONITORING_BREAKER_COOLDOWN_MS', 300_000),

@@ -1,6 +1,7 @@
 /**
  * Finds the TraceKit Local UI (development only) and keeps looking: a probe at start that never delays it, then
- * one every 30 s, so a UI started after the app is found, and one that stops is dropped (protocol doc §5, §6).
+ * one every 30 s, so a UI started after the app is found, and one that stops is dropped (a result cached forever
+ * would never find a UI started after the app).
  */
 import { probe } from './export/http-sender.js';
 import { debug, info } from './log.js';
@@ -11,6 +12,9 @@ export class LocalUiDetector {
   private timer: NodeJS.Timeout | undefined = undefined;
   private present = false;
   private probing = false;
+  private probed = false;
+  /** Called once when the first probe finds no Local UI. */
+  onFirstMiss: (() => void) | undefined = undefined;
   readonly healthUrl: URL;
   readonly tracesUrl: string;
 
@@ -47,9 +51,13 @@ export class LocalUiDetector {
     try {
       const status = await probe(this.healthUrl, PROBE_TIMEOUT_MS);
       const present = status === 200;
+      if (!this.probed) {
+        this.probed = true;
+        if (!present) this.onFirstMiss?.();
+      }
       if (present !== this.present) {
         this.present = present;
-        if (present) info(`Local UI found at ${this.healthUrl.origin}: spans are sent there too`);
+        if (present) info(`Local UI found at ${this.healthUrl.origin}: spans, metrics and logs are sent there too`);
         else debug(`Local UI at ${this.healthUrl.origin} is gone`);
         this.onChange(present);
       }

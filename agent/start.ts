@@ -115,21 +115,6 @@ export function startAgent(options: StartOptions): RunningAgent | undefined {
   instrumentations.install(allDefinitions());
   hooks.install();
 
-  let localUi: LocalUiDetector | undefined;
-  if (config.localUi.enabled) {
-    localUi = new LocalUiDetector(config.localUi.url, config.localUi.probeIntervalMs, (present) => {
-      exporter.setLocalUi(present && localUi !== undefined ? {
-        name: 'Local UI',
-        // Never the API key (protocol doc §1): the Local UI gets no auth headers at all.
-        target: createTarget(localUi.tracesUrl, {}),
-        format: 'http/json',
-      } : undefined);
-      logProcessor?.setLocalUi(present && localUi !== undefined ? createTarget(signalUrl(localUi.tracesUrl, 'logs'), {}) : undefined);
-    });
-    exporter.onLocalUiLost = () => localUi?.markGone();
-    localUi.start();
-  }
-
   const metricsFormat = config.metricsFormat;
   const otlpMetrics = metricsFormat.kind === 'otlp' ? new OtlpMetricsEncoder(config.serviceName, metricsFormat.temporality) : undefined;
   const metricsBuffer = new MetricsBuffer(
@@ -137,18 +122,43 @@ export function startAgent(options: StartOptions): RunningAgent | undefined {
     config.metricsUrl === undefined ? undefined : createTarget(config.metricsUrl, config.metricsHeaders, config.apiKeySource),
     config.metricsFlushIntervalMs,
     otlpMetrics === undefined ? undefined : (points) => otlpMetrics.encode(points),
+    config.localUi.enabled,
   );
   const metricRegistry = new MetricRegistry(metricsBuffer);
   // Only where metrics go somewhere: collecting them for nobody would be pure cost.
-  const runtimeMetrics = config.runtimeMetrics.enabled && config.metricsUrl !== undefined
+  const runtimeMetrics = config.runtimeMetrics.enabled && (config.metricsUrl !== undefined || config.localUi.enabled)
     ? new RuntimeMetrics(metricRegistry, config.runtimeMetrics.intervalMs)
     : undefined;
   runtimeMetrics?.start();
+  let localUi: LocalUiDetector | undefined;
+  if (config.localUi.enabled) {
+    localUi = new LocalUiDetector(config.localUi.url, config.localUi.probeIntervalMs, (present) => {
+      exporter.setLocalUi(present && localUi !== undefined ? {
+        name: 'Local UI',
+        // Never the API key: the Local UI gets no auth headers at all.
+        target: createTarget(localUi.tracesUrl, {}),
+        format: 'http/json',
+      } : undefined);
+      logProcessor?.setLocalUi(present && localUi !== undefined ? createTarget(signalUrl(localUi.tracesUrl, 'logs'), {}) : undefined);
+      metricsBuffer.setLocalUi(present && localUi !== undefined ? createTarget(signalUrl(localUi.tracesUrl, 'metrics'), {}) : undefined);
+    });
+    exporter.onLocalUiLost = () => localUi?.markGone();
+    // Development without a key: the Local UI is where everything would go. Say once how to start it.
+    if (config.apiKey === undefined) {
+      localUi.onFirstMiss = () => info(`no Local UI at ${config.localUi.url}: spans, metrics and logs of this development run go nowhere; ` +
+        'start one with: npx tracekit-local (it is found within one probe interval)');
+    }
+    localUi.start();
+  }
+
   let monitor: CodeMonitor | undefined;
-  if (config.codeMonitoring.enabled && config.baseUrl !== undefined && config.apiKey !== undefined) {
+  const monitoringLocal = config.codeMonitoring.local;
+  const monitoringBase = monitoringLocal ? config.localUi.url : config.baseUrl;
+  if (config.codeMonitoring.enabled && monitoringBase !== undefined && (monitoringLocal || config.apiKey !== undefined)) {
     monitor = new CodeMonitor({
-      baseUrl: config.baseUrl,
-      apiKey: config.apiKey,
+      baseUrl: monitoringBase,
+      // The Local UI never gets the key.
+      apiKey: monitoringLocal ? undefined : config.apiKey,
       apiKeyVariable: config.apiKeySource,
       serviceName: config.serviceName,
       pollIntervalMs: config.codeMonitoring.pollIntervalMs,

@@ -7,6 +7,7 @@ import { postOnce } from '../export/http-sender.js';
 import type { SendTarget } from '../export/http-sender.js';
 import { describeFailure } from '../export/failure.js';
 import { losses } from '../export/loss-report.js';
+import { debug } from '../log.js';
 import type { SyncRequest } from '../export/sync-send.js';
 import { encodeMetricsJson } from './encode.js';
 
@@ -43,23 +44,34 @@ export class MetricsBuffer {
   sentPoints = 0;
 
   private readonly encode: MetricsEncoder;
+  /** The Local UI while it answers (development): it gets the TraceKit metrics JSON, never the API key. */
+  private localUi: SendTarget | undefined = undefined;
 
   constructor(
-    serviceName: string,
+    private readonly serviceName: string,
     private readonly target: SendTarget | undefined,
     intervalMs: number,
     encode?: MetricsEncoder,
+    localUiPossible = false,
   ) {
     this.encode = encode ?? ((points) => encodeMetricsJson(serviceName, points));
-    if (target !== undefined) {
+    if (target !== undefined || localUiPossible) {
       this.timer = setInterval(() => void this.flush(), intervalMs);
       this.timer.unref();
     }
   }
 
+  setLocalUi(target: SendTarget | undefined): void {
+    this.localUi = target;
+  }
+
+  /** Whether points have anywhere to go (else recording would only fill memory). */
+  get hasTarget(): boolean {
+    return this.target !== undefined || this.localUi !== undefined;
+  }
+
   record(series: Series, value: number): void {
-    // Nowhere to send them: recording would only fill memory.
-    if (this.target === undefined) return;
+    if (!this.hasTarget) return;
     const points = this.points;
     if (points.length >= MAX_BUFFERED_POINTS) {
       this.droppedPoints++;
@@ -86,11 +98,11 @@ export class MetricsBuffer {
 
   /** Sends every buffered point; resolves when the buffer is empty and no send is under way. */
   async flush(): Promise<void> {
-    while (this.target !== undefined && (this.inFlight !== undefined || this.points.length > 0)) {
+    while (this.hasTarget && (this.inFlight !== undefined || this.points.length > 0)) {
       if (this.inFlight === undefined) {
         const batch = this.points;
         this.points = [];
-        this.inFlight = this.send(this.target, batch).finally(() => {
+        this.inFlight = this.sendAll(batch).finally(() => {
           this.inFlight = undefined;
         });
       }
@@ -120,6 +132,16 @@ export class MetricsBuffer {
     const body = Buffer.from(this.encode(this.points));
     this.points = [];
     return { body, target: this.target };
+  }
+
+  private async sendAll(batch: MetricPoint[]): Promise<void> {
+    const localUi = this.localUi;
+    await Promise.all([
+      this.target === undefined ? undefined : this.send(this.target, batch),
+      // One attempt, failures only debugged: the Local UI is a development convenience.
+      localUi === undefined ? undefined : postOnce(localUi, encodeMetricsJson(this.serviceName, batch), 'application/json', METRICS_REQUEST_TIMEOUT_MS)
+        .then((result) => { if (result.status !== 200) debug(`metrics to the Local UI: ${result.status ?? result.error?.message}`); }),
+    ]);
   }
 
   private async send(target: SendTarget, batch: MetricPoint[]): Promise<void> {

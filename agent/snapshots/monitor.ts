@@ -28,7 +28,8 @@ import type { SnapshotClient } from '../api/types.js';
 
 export interface MonitorOptions {
   baseUrl: string;
-  apiKey: string;
+  /** Undefined for the Local UI's backend, which takes no key (and must never be sent one). */
+  apiKey: string | undefined;
   /** The variable the key came from, named when the server refuses it. */
   apiKeyVariable?: string | undefined;
   serviceName: string;
@@ -82,7 +83,7 @@ export class CodeMonitor implements SnapshotClient {
   captures = 0;
 
   constructor(private readonly options: MonitorOptions) {
-    this.headers = { 'X-API-Key': options.apiKey, Accept: 'application/json' };
+    this.headers = options.apiKey === undefined ? { Accept: 'application/json' } : { 'X-API-Key': options.apiKey, Accept: 'application/json' };
     this.pollUrl = new URL(`${options.baseUrl}/sdk/snapshots/active/${encodeURIComponent(options.serviceName)}`);
     this.pii = options.piiScrubbing ? new PiiScrubber({ extraNames: options.piiExtraNames }) : undefined;
     this.uploader = new Uploader({
@@ -367,7 +368,7 @@ export class CodeMonitor implements SnapshotClient {
     }
     if (Date.now() < this.sseRetryAt) return;
     this.sseEndpoint = resolved.url.href;
-    const connection = new SseConnection(resolved.url, { 'X-API-Key': this.options.apiKey }, {
+    const connection = new SseConnection(resolved.url, this.options.apiKey === undefined ? {} : { 'X-API-Key': this.options.apiKey }, {
       onOpen: () => {
         this.sseConnected = true;
         debug('code monitoring: SSE connected');
