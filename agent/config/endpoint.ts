@@ -44,8 +44,9 @@ function prefixOf(url: URL): string {
 }
 
 /**
- * §1 table. No scheme → `https://`, except for a loopback host, where collectors listen on plain http (the TraceKit
- * SDKs' "no scheme means https" would turn `localhost:4318` into a TLS error); no path → append the signal path;
+ * The TraceKit endpoint table. No scheme → `https://`, except for a loopback host, where collectors listen on plain
+ * http (the TraceKit SDKs' "no scheme means https" would turn `localhost:4318` into a TLS error); no path → append
+ * the signal path;
  * a path holding `/v1/traces`, `/v1/metrics` (or the `/api/v1/…` forms) → scheme://host[:port] plus the signal
  * path; any other path is kept and the signal path appended. The base URL is the same with an empty signal path.
  */

@@ -1,7 +1,7 @@
 // The app of the soak (bench/soak.mjs): a plain node:http server whose requests make spans, metric points and
 // outgoing calls, and that reports on itself.
 //   GET /work?i=<n>   one internal span, one counter increment, then "ok"
-//   GET /stats        { heapUsed, rss, resources: { <type>: count } } after a full GC (run with --expose-gc);
+//   GET /stats        { heapUsed, arrayBuffers, rss, resources: { <type>: count }, live, listeners } after a full GC (run with --expose-gc);
 //                     resources are process.getActiveResourcesInfo(), the handles and requests keeping the loop alive;
 //                     live counts every async resource (sockets, timers…) by type, unref'd ones included
 // Prints `LISTENING <port>`.
@@ -34,6 +34,8 @@ function stats() {
   for (const type of live.values()) all[type] = (all[type] ?? 0) + 1;
   return {
     heapUsed: memory.heapUsed,
+    // Buffers (encoded batches, sockets) live outside the JS heap: a leak of those shows here, not in heapUsed.
+    arrayBuffers: memory.arrayBuffers,
     rss: memory.rss,
     resources,
     live: all,

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { behaviours } from '../helpers/hostile-server.mjs';
 import { startFakeTraceKit } from '../helpers/fake-tracekit.mjs';
 import { startReceiver } from '../helpers/receiver.mjs';
-import { APP, app, baseline, cleanEnv, closedPort, envFor, get, hostile, request, sameAnswer, sameExit, startApp, stopApp, until, warnings } from '../helpers/reliability.mjs';
+import { APP, EXIT_BOUND_MS, app, baseline, cleanEnv, closedPort, envFor, get, hostile, request, sameAnswer, sameExit, startApp, stopApp, until, warnings } from '../helpers/reliability.mjs';
 
 const SCRIPT = 'test/fixtures/spans-then-exit.mjs';
 
@@ -54,7 +54,7 @@ describe('an unreachable endpoint', { concurrency: true }, () => {
     const env = cleanEnv({ TRACEKIT_ENDPOINT: `http://127.0.0.1:${port}`, TRACEKIT_API_KEY: 'ctxio_unreachable_0123456789' });
     const [withAgent, without] = await Promise.all([runScript(['exit-code'], env), runScript(['exit-code'], cleanEnv(), false)]);
     assert.deepEqual([withAgent.code, withAgent.signal], [without.code, without.signal]);
-    assert.ok(withAgent.exitedAt - withAgent.doneAt < 2500, `exited ${withAgent.exitedAt - withAgent.doneAt} ms after its work\n${withAgent.stderr}`);
+    assert.ok(withAgent.exitedAt - withAgent.doneAt < EXIT_BOUND_MS, `exited ${withAgent.exitedAt - withAgent.doneAt} ms after its work\n${withAgent.stderr}`);
     assert.match(withAgent.stderr, /3 spans/);
   });
 });
@@ -81,7 +81,7 @@ describe('a silent endpoint', { concurrency: true }, () => {
       const server = await hostile(t, () => behaviours.silent());
       const [withAgent, without] = await Promise.all([runScript([mode], envFor(server)), runScript([mode], cleanEnv(), false)]);
       assert.deepEqual([withAgent.code, withAgent.signal], [without.code, without.signal], withAgent.stderr);
-      assert.ok(withAgent.exitedAt - withAgent.doneAt < 2500, `exited ${withAgent.exitedAt - withAgent.doneAt} ms after its work\n${withAgent.stderr}`);
+      assert.ok(withAgent.exitedAt - withAgent.doneAt < EXIT_BOUND_MS, `exited ${withAgent.exitedAt - withAgent.doneAt} ms after its work\n${withAgent.stderr}`);
     });
   }
 
