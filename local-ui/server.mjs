@@ -178,6 +178,16 @@ export function createLocalUi(options = {}) {
   };
 }
 
+/** Reads and discards the rest of a refused body; a client still sending after 5 s is disconnected. */
+function drainOrDrop(req) {
+  if (req.complete) return;
+  const timer = setTimeout(() => req.socket.destroy(), 5000);
+  timer.unref();
+  req.on('end', () => clearTimeout(timer));
+  req.on('close', () => clearTimeout(timer));
+  req.resume();
+}
+
 async function handle(req, res, ctx) {
   let url;
   try {
@@ -213,7 +223,7 @@ async function handle(req, res, ctx) {
   } catch (error) {
     if (error instanceof HttpError) {
       sendError(res, error.status, error.message);
-      if (error.status === 413) req.resume();
+      if (error.status === 413) drainOrDrop(req);
       return;
     }
     // A bug here must cost one request, never the server.

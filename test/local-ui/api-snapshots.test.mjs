@@ -34,7 +34,7 @@ async function openSse(url) {
 const patch = (url, json) => fetch(url, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) });
 const put = (url, json) => fetch(url, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) });
 
-describe('tracekit-local code-monitoring backend', () => {
+describe('tracekit-local code-monitoring backend', { timeout: 60_000 }, () => {
   let ui;
   before(async () => {
     ui = await startLocalUi();

@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import WebSocket from 'ws';
 import { getJson, hex, jsonSpan, post, startLocalUi, tracesBody, tracesProto, until } from './helpers.mjs';
 
-describe('tracekit-local trace API', () => {
+describe('tracekit-local trace API', { timeout: 60_000 }, () => {
   let ui;
   before(async () => {
     ui = await startLocalUi();

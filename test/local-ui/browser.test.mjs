@@ -7,7 +7,7 @@ import { post, startLocalUi, until } from './helpers.mjs';
 import { launchBrowser, screenshot } from './browser.mjs';
 import { otlpLogs, sendCheckoutTrace, sendMetrics, sendSnapshot } from './sample-data.mjs';
 
-describe('tracekit-local page in Chromium', () => {
+describe('tracekit-local page in Chromium', { timeout: 60_000 }, () => {
   let ui;
   let browser;
   let page;

@@ -22,7 +22,7 @@ async function sendTraces(url, count, spanOptions = {}) {
 
 const listIds = async (url) => (await getJson(`${url}/api/traces?limit=1000`)).json.traces.map((t) => t.traceId);
 
-describe('tracekit-local storage bounds', () => {
+describe('tracekit-local storage bounds', { timeout: 60_000 }, () => {
   test('--max-traces keeps the newest traces and drops the oldest first', async (t) => {
     const ui = await startLocalUi(['--max-traces', '3']);
     t.after(() => ui.stop());
@@ -72,7 +72,7 @@ describe('tracekit-local storage bounds', () => {
   });
 });
 
-describe('tracekit-local --db', () => {
+describe('tracekit-local --db', { timeout: 60_000 }, () => {
   test('on Node 20 (no node:sqlite) --db exits with a clear message', async (t) => {
     if (!process.version.startsWith('v20.')) t.diagnostic(`running on ${process.version}; the message is only expected where node:sqlite is missing`);
     const hasSqlite = await import('node:sqlite').then(() => true, () => false);
@@ -113,7 +113,7 @@ describe('tracekit-local --db', () => {
   });
 });
 
-describe('tracekit-local ports and hosts', () => {
+describe('tracekit-local ports and hosts', { timeout: 60_000 }, () => {
   test('a busy port is an error naming the port, never a silent move to another one', async (t) => {
     const ui = await startLocalUi();
     t.after(() => ui.stop());
