@@ -2,14 +2,18 @@
 // snapshots and the telemetry events agents report with their polls. Changes are announced through onChange so
 // the SSE streams (agents) and the WebSocket feed (the page) hear about them at once.
 import { randomBytes } from 'node:crypto';
+import { estimateSize } from './otlp-normalize.mjs';
 
 export class BadBreakpoint extends Error {}
 
 const DEFAULT_MAX_CAPTURES = 100;
 
 export class SnapshotStore {
-  constructor({ maxSnapshots = 500, maxEvents = 200, now = Date.now } = {}) {
+  constructor({ maxSnapshots = 500, maxSnapshotBytes = 64 * 1024 * 1024, maxEvents = 200, now = Date.now } = {}) {
     this.maxSnapshots = maxSnapshots;
+    // A capture may be up to the 10 MB body limit; 500 of those must not be kept.
+    this.maxSnapshotBytes = maxSnapshotBytes;
+    this.snapshotBytes = 0;
     this.maxEvents = maxEvents;
     this.now = now;
     /** @type {Map<string, object>} id → breakpoint */
@@ -115,8 +119,13 @@ export class SnapshotStore {
       label: body.label ?? bp.label,
       received_at: new Date(this.now()).toISOString(),
     };
+    const size = estimateSize(snapshot);
+    Object.defineProperty(snapshot, 'size', { value: size, enumerable: false });
     this.snapshots.push(snapshot);
-    if (this.snapshots.length > this.maxSnapshots) this.snapshots.splice(0, this.snapshots.length - this.maxSnapshots);
+    this.snapshotBytes += size;
+    while (this.snapshots.length > 1 && (this.snapshots.length > this.maxSnapshots || this.snapshotBytes > this.maxSnapshotBytes)) {
+      this.snapshotBytes -= this.snapshots.shift().size;
+    }
     this.onChange(bp.service_name, 'breakpoint_updated', bp);
     this.onChange(bp.service_name, 'snapshot_captured', snapshot);
     return { status: 201, snapshot };
@@ -144,6 +153,7 @@ export class SnapshotStore {
 
   clearSnapshots() {
     this.snapshots = [];
+    this.snapshotBytes = 0;
   }
 }
 
