@@ -133,6 +133,10 @@ export function createLocalUi(options = {}) {
   server.on('request', (req, res) => handle(req, res, ctx));
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
+    if (!hostAllowed(req, ctx)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
     if (new URL(req.url ?? '/', 'http://x').pathname === '/ws') feed.handleUpgrade(req, socket, head);
     else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
@@ -165,6 +169,7 @@ export function createLocalUi(options = {}) {
         server.listen(port, host);
       });
       const address = server.address();
+      ctx.loopbackOnly = ['127.0.0.1', '::1', 'localhost'].includes(host) || /^127\./.test(host);
       return { port: address.port, host: address.address };
     },
     async close() {
@@ -188,7 +193,24 @@ function drainOrDrop(req) {
   req.resume();
 }
 
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Bound to loopback, only requests that name a loopback host are served. A web page whose DNS name is rebound to
+ * 127.0.0.1 would otherwise be "same origin" with this server and could read every trace and snapshot.
+ */
+function hostAllowed(req, ctx) {
+  if (!ctx.loopbackOnly) return true;
+  const host = String(req.headers.host ?? '').toLowerCase();
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0];
+  return LOOPBACK_NAMES.has(name) || name.endsWith('.localhost');
+}
+
 async function handle(req, res, ctx) {
+  if (!hostAllowed(req, ctx)) {
+    sendError(res, 403, `Host ${JSON.stringify(String(req.headers.host ?? ''))} is not a loopback name; tracekit-local answers localhost, 127.0.0.1 and [::1] only (start it with --host to serve other names)`);
+    return;
+  }
   let url;
   try {
     url = new URL(req.url ?? '/', 'http://local');

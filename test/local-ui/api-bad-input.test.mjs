@@ -101,7 +101,7 @@ describe('tracekit-local bad input', { timeout: 60_000 }, () => {
     socket.on('error', () => {});
     let received = '';
     socket.on('data', (d) => (received += d));
-    socket.write('POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"resourceSpans"');
+    socket.write('POST /v1/traces HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"resourceSpans"');
     await new Promise((resolve) => socket.on('close', resolve));
     assert.match(received, /^HTTP\/1\.1 408/);
   });
