@@ -95,6 +95,19 @@ describe('tracekit-local page in Chromium', { timeout: 60_000 }, () => {
     await screenshot(page, 'local-ui-snapshot');
   });
 
+  test('the kill switch and delete act on what agents see', async () => {
+    const poll = async () => (await fetch(`${ui.url}/sdk/snapshots/active/checkout`)).json();
+    await page.locator('.service-block[data-service="checkout"] input.kill-switch').check();
+    await until(async () => (await poll()).kill_switch === true, 'the poll to report the kill switch on');
+    await page.waitForSelector('.service-block[data-service="checkout"] .switch.on');
+    await screenshot(page, 'local-ui-kill-switch');
+    await page.locator('.service-block[data-service="checkout"] input.kill-switch').uncheck();
+    await until(async () => (await poll()).kill_switch === false, 'the kill switch off again');
+    const before = (await poll()).breakpoints.length;
+    await page.locator('.bp-table tbody tr').first().locator('button.bp-delete').click();
+    await until(async () => (await poll()).breakpoints.length === before - 1, 'the breakpoint deleted');
+  });
+
   test('metrics are charted per name and tag set', async () => {
     await page.click('button[data-view=metrics]');
     assert.equal((await sendMetrics(ui.url)).status, 200);
