@@ -112,6 +112,7 @@ function createContext(options) {
     ctx.persistence?.deleteTrace(trace.traceId);
   };
   snapshots.onChange = (service, event, data) => {
+    ctx.persistence?.codeMonitoringChanged(service, event, data);
     ctx.sse.publish(service, event, data);
     const captured = event === 'snapshot_captured';
     ctx.feed.broadcast({ type: captured ? 'snapshot_captured' : 'breakpoints_changed', data: { service, event, ...(captured ? { id: data.id } : {}) } });
@@ -172,6 +173,7 @@ export function createLocalUi(options = {}) {
   const ctx = createContext(options);
   if (options.persistence) {
     ctx.addSpans(options.persistence.loadSpans(Date.now() - ctx.traces.retentionMs), { announce: false, persist: false });
+    ctx.snapshots.restore(options.persistence.loadCodeMonitoring());
   }
   const server = createHttpServer(ctx, options.requestTimeoutMs ?? 30_000);
   // Retention is also enforced while nothing arrives.

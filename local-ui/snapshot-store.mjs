@@ -26,6 +26,12 @@ export class SnapshotStore {
     this.onChange = () => {};
   }
 
+  /** Restores saved state (from --db) without announcing it. */
+  restore({ breakpoints, killSwitches }) {
+    for (const bp of breakpoints) if (bp && typeof bp.id === 'string') this.breakpoints.set(bp.id, bp);
+    for (const [service, enabled] of killSwitches) this.killSwitches.set(service, enabled);
+  }
+
   services() {
     const names = new Set(this.killSwitches.keys());
     for (const bp of this.breakpoints.values()) names.add(bp.service_name);
