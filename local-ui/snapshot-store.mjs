@@ -70,12 +70,14 @@ export class SnapshotStore {
       id: `bp_${randomBytes(8).toString('hex')}`,
       ...fields,
       condition: typeof input.condition === 'string' ? input.condition : '',
+      condition_eval: null,
       max_captures: positiveInteger(input.max_captures, DEFAULT_MAX_CAPTURES),
       capture_count: 0,
       expire_at: typeof input.expire_at === 'string' && !Number.isNaN(Date.parse(input.expire_at)) ? input.expire_at : null,
       enabled: input.enabled === undefined ? enabled : input.enabled === true,
       created_at: new Date(this.now()).toISOString(),
     };
+    markEvaluable(breakpoint);
     this.breakpoints.set(breakpoint.id, breakpoint);
     this.onChange(breakpoint.service_name, 'breakpoint_created', breakpoint);
     return { breakpoint, created: true };
@@ -93,6 +95,7 @@ export class SnapshotStore {
     if (patch.max_captures !== undefined) bp.max_captures = positiveInteger(patch.max_captures, bp.max_captures);
     if (patch.expire_at !== undefined) bp.expire_at = patch.expire_at === null ? null : String(patch.expire_at);
     if (patch.reset_count === true) bp.capture_count = 0;
+    markEvaluable(bp);
     this.onChange(bp.service_name, 'breakpoint_updated', bp);
     return bp;
   }
@@ -161,6 +164,14 @@ export class SnapshotStore {
     this.snapshots = [];
     this.snapshotBytes = 0;
   }
+}
+
+/**
+ * This server cannot evaluate a condition against the app's variables, so a breakpoint with one tells the agent
+ * to evaluate it itself ('sdk-evaluable'); without that mark the agent would capture regardless.
+ */
+function markEvaluable(bp) {
+  bp.condition_eval = bp.condition.trim() !== '' ? 'sdk-evaluable' : null;
 }
 
 function breakpointFields(input) {

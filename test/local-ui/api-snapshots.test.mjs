@@ -74,6 +74,9 @@ describe('tracekit-local code-monitoring backend', { timeout: 60_000 }, () => {
     assert.equal(refused.status, 409);
     assert.match(refused.json.error, /disabled/);
 
+    const withCondition = await (await patch(`${ui.url}/api/breakpoints/${id}`, { condition: 'total > 10' })).json();
+    assert.equal(withCondition.condition_eval, 'sdk-evaluable', 'the agent evaluates conditions; this server cannot');
+    assert.equal((await (await patch(`${ui.url}/api/breakpoints/${id}`, { condition: '' })).json()).condition_eval, null);
     assert.equal((await patch(`${ui.url}/api/breakpoints/${id}`, { enabled: true, max_captures: 2 })).status, 200);
     const enabled = await until(() => sse.events.find((e) => e.event === 'breakpoint_updated' && e.data.enabled), 'breakpoint_updated');
     assert.equal(enabled.data.max_captures, 2);
