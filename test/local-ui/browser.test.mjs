@@ -103,6 +103,10 @@ describe('tracekit-local page in Chromium', { timeout: 60_000 }, () => {
     await screenshot(page, 'local-ui-kill-switch');
     await page.locator('.service-block[data-service="checkout"] input.kill-switch').uncheck();
     await until(async () => (await poll()).kill_switch === false, 'the kill switch off again');
+    await page.locator('.bp-table tbody tr').first().locator('input.bp-condition').fill('cart.total > 10');
+    await page.locator('.bp-table tbody tr').first().locator('input.bp-condition').press('Enter');
+    await page.locator('h3', { hasText: 'Breakpoints' }).click();
+    await until(async () => (await poll()).breakpoints.some((bp) => bp.condition === 'cart.total > 10' && bp.condition_eval === 'sdk-evaluable'), 'the condition set from the page');
     const before = (await poll()).breakpoints.length;
     await page.locator('.bp-table tbody tr').first().locator('button.bp-delete').click();
     await until(async () => (await poll()).breakpoints.length === before - 1, 'the breakpoint deleted');
