@@ -6,7 +6,8 @@
 // baseline, and the stored bytes against the cap. A decode-only comparison with protobufjs and the official
 // OTLP schema runs in-process at the end.
 //
-//   node bench/local-ui-ingest.mjs [--duration 5] [--rounds 2] [--connections 8] [--out bench/results/local-ui-ingest.json]
+//   node bench/local-ui-ingest.mjs [--duration 5] [--rounds 2] [--connections 8] [--server-args="--max-bytes 32MB"]
+//                                  [--out bench/results/local-ui-ingest.json]
 import http from 'node:http';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -21,6 +22,8 @@ const { values: opt } = parseArgs({
     duration: { type: 'string', default: '5' },
     rounds: { type: 'string', default: '2' },
     connections: { type: 'string', default: '8' },
+    // Extra tracekit-local options, e.g. --server-args="--max-traces 1000000 --max-bytes 32MB" to watch the byte cap under load.
+    'server-args': { type: 'string', default: '' },
     out: { type: 'string', default: path.join(RESULTS_DIR, 'local-ui-ingest.json') },
   },
 });
@@ -54,7 +57,7 @@ function batches(count) {
 }
 
 function startServer(kind) {
-  const [file, args] = kind === 'baseline' ? pinned(1, process.execPath, ['-e', BASELINE]) : pinned(1, process.execPath, [path.join(REPO, 'local-ui/bin.mjs'), '--port', '0']);
+  const [file, args] = kind === 'baseline' ? pinned(1, process.execPath, ['-e', BASELINE]) : pinned(1, process.execPath, [path.join(REPO, 'local-ui/bin.mjs'), '--port', '0', ...opt['server-args'].split(' ').filter(Boolean)]);
   const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
@@ -156,4 +159,4 @@ for (const format of ['json', 'protobuf']) {
 const decode = decodeOnly(bodies);
 console.log('\nbest of rounds:', JSON.stringify(summary));
 console.log('decode, µs per 100-span batch (in-process, CPU 0):', JSON.stringify(decode.usPerBatch, (k, v) => (typeof v === 'number' ? Math.round(v) : v)));
-writeJson(opt.out, { environment: { ...environment(), loadGeneratorPinned: pinnedSelf }, options: { durationMs: DURATION_MS, connections: CONNECTIONS, spansPerBatch: SPANS_PER_BATCH }, results, summary, decode });
+writeJson(opt.out, { environment: { ...environment(), loadGeneratorPinned: pinnedSelf }, options: { durationMs: DURATION_MS, connections: CONNECTIONS, spansPerBatch: SPANS_PER_BATCH, serverArgs: opt['server-args'] }, results, summary, decode });

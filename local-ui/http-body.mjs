@@ -96,12 +96,12 @@ export function formatBytes(bytes) {
 export function sendJson(res, status, value, headers = {}) {
   if (res.headersSent || res.destroyed) return;
   const text = JSON.stringify(value);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', ...headers });
   res.end(text);
 }
 
 export function sendError(res, status, reason) {
-  // A rejected body may be half-read: close the connection rather than read (or wait for) the rest of it.
-  const close = status === 413 || status === 408 ? { connection: 'close' } : {};
-  sendJson(res, status, { error: reason }, close);
+  // An over-size body is still drained (see server.mjs) rather than cut off: a client that is still writing when
+  // the socket closes gets a reset instead of the 413 and never learns why.
+  sendJson(res, status, { error: reason });
 }

@@ -1,8 +1,11 @@
 // Log records, newest kept, indexed by span so a span's details can show the lines logged while it ran.
 
 export class LogStore {
-  constructor({ maxRecords = 20_000 } = {}) {
+  constructor({ maxRecords = 20_000, maxBytes = 64 * 1024 * 1024 } = {}) {
     this.maxRecords = maxRecords;
+    // Count and bytes both: one log body may be megabytes.
+    this.maxBytes = maxBytes;
+    this.bytes = 0;
     this.records = [];
     this.bySpan = new Map();
     this.received = 0;
@@ -11,6 +14,7 @@ export class LogStore {
   add(records) {
     for (const record of records) {
       this.records.push(record);
+      this.bytes += record.size;
       this.received++;
       if (record.spanId !== '') {
         let list = this.bySpan.get(record.spanId);
@@ -18,8 +22,14 @@ export class LogStore {
         list.push(record);
       }
     }
-    const excess = this.records.length - this.maxRecords;
-    if (excess > 0) for (const old of this.records.splice(0, excess)) this.unindex(old);
+    let drop = Math.max(0, this.records.length - this.maxRecords);
+    let bytes = this.bytes;
+    for (let i = 0; i < drop; i++) bytes -= this.records[i].size;
+    while (bytes > this.maxBytes && drop < this.records.length - 1) bytes -= this.records[drop++].size;
+    if (drop > 0) {
+      for (const old of this.records.splice(0, drop)) this.unindex(old);
+      this.bytes = bytes;
+    }
   }
 
   unindex(record) {
@@ -40,6 +50,7 @@ export class LogStore {
 
   clear() {
     this.records = [];
+    this.bytes = 0;
     this.bySpan.clear();
   }
 }

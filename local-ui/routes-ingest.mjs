@@ -30,7 +30,7 @@ function normalised(normalise, request) {
 
 function respond(req, res, partial) {
   if (isProtobuf(req)) {
-    res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    res.writeHead(200, { 'content-type': 'application/x-protobuf', 'content-length': 0 }).end();
     return;
   }
   sendJson(res, 200, partial ? { partialSuccess: partial } : {});

@@ -66,11 +66,8 @@ function match(method, pathname) {
   return { pathMatched };
 }
 
-/**
- * @param {{ maxTraces?: number, retentionMs?: number, maxBytes?: number, maxBodyBytes?: number,
- *   requestTimeoutMs?: number, persistence?: object }} options
- */
-export function createLocalUi(options = {}) {
+/** The stores and the live channels, wired together; what every route handler receives as `ctx`. */
+function createContext(options) {
   const traces = new TraceStore({ maxTraces: options.maxTraces, retentionMs: options.retentionMs, maxBytes: options.maxBytes });
   const metrics = new MetricStore();
   const logs = new LogStore();
@@ -79,6 +76,7 @@ export function createLocalUi(options = {}) {
     version: VERSION,
     startedAt: Date.now(),
     maxBodyBytes: options.maxBodyBytes ?? 10 * 1024 * 1024,
+    loopbackOnly: false,
     traces,
     metrics,
     logs,
@@ -90,50 +88,54 @@ export function createLocalUi(options = {}) {
       logRecords: logs.records.length,
       breakpoints: snapshots.breakpoints.size,
       snapshots: snapshots.snapshots.length,
-      sseClients: sse.count(),
+      sseClients: ctx.sse.count(),
     }),
     addSpans(spans, { announce = true, persist = true } = {}) {
       if (spans.length === 0) return;
       if (persist) ctx.persistence?.saveSpans(spans);
       const { created, updated } = traces.add(spans);
       if (!announce) return;
-      for (const trace of created) feed.traceChanged('new_trace', trace.summary());
-      for (const trace of updated) feed.traceChanged('trace_updated', trace.summary());
+      for (const trace of created) ctx.feed.traceChanged('new_trace', trace.summary());
+      for (const trace of updated) ctx.feed.traceChanged('trace_updated', trace.summary());
     },
     clearTraces() {
       traces.clear();
       logs.clear();
       ctx.persistence?.clear();
-      feed.broadcast({ type: 'traces_cleared', data: {} });
+      ctx.feed.broadcast({ type: 'traces_cleared', data: {} });
     },
   };
-  const feed = new LiveFeed({ version: VERSION, stats: ctx.stats });
-  const sse = new SseHub(snapshots);
-  ctx.feed = feed;
-  ctx.sse = sse;
+  ctx.feed = new LiveFeed({ version: VERSION, stats: ctx.stats });
+  ctx.sse = new SseHub(snapshots);
   traces.onEvict = (trace) => {
-    feed.traceEvicted(trace.traceId);
+    ctx.feed.traceEvicted(trace.traceId);
     ctx.persistence?.deleteTrace(trace.traceId);
   };
   snapshots.onChange = (service, event, data) => {
-    sse.publish(service, event, data);
-    feed.broadcast({ type: event === 'snapshot_captured' ? 'snapshot_captured' : 'breakpoints_changed', data: { service, event, ...(event === 'snapshot_captured' ? { id: data.id } : {}) } });
+    ctx.persistence?.codeMonitoringChanged(service, event, data);
+    ctx.sse.publish(service, event, data);
+    const captured = event === 'snapshot_captured';
+    ctx.feed.broadcast({ type: captured ? 'snapshot_captured' : 'breakpoints_changed', data: { service, event, ...(captured ? { id: data.id } : {}) } });
   };
-  if (options.persistence) {
-    ctx.addSpans(options.persistence.loadSpans(Date.now() - traces.retentionMs), { announce: false, persist: false });
-  }
+  return ctx;
+}
 
+function createHttpServer(ctx, requestTimeoutMs) {
   const server = http.createServer({
     // A client that opens a request and never finishes sending it is cut off (Node checks every interval).
-    requestTimeout: options.requestTimeoutMs ?? 30_000,
-    headersTimeout: Math.min(options.requestTimeoutMs ?? 30_000, 20_000),
-    connectionsCheckingInterval: Math.min(1000, options.requestTimeoutMs ?? 1000),
+    requestTimeout: requestTimeoutMs,
+    headersTimeout: Math.min(requestTimeoutMs, 20_000),
+    connectionsCheckingInterval: Math.min(1000, requestTimeoutMs),
     keepAliveTimeout: 5000,
   });
   server.on('request', (req, res) => handle(req, res, ctx));
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
-    if (new URL(req.url ?? '/', 'http://x').pathname === '/ws') feed.handleUpgrade(req, socket, head);
+    if (!hostAllowed(req, ctx)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    if (new URL(req.url ?? '/', 'http://x').pathname === '/ws') ctx.feed.handleUpgrade(req, socket, head);
     else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
   server.on('clientError', (error, socket) => {
@@ -144,33 +146,50 @@ export function createLocalUi(options = {}) {
     const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   });
-  // Retention is also enforced while nothing arrives.
-  const sweeper = setInterval(() => traces.enforceLimits(), Math.max(250, Math.min(5000, traces.retentionMs / 4))).unref();
+  return server;
+}
 
+function listen(server, port, host) {
+  return new Promise((resolve, reject) => {
+    const onError = (error) => {
+      server.off('listening', onListening);
+      reject(error);
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve(server.address());
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+}
+
+/**
+ * @param {{ maxTraces?: number, retentionMs?: number, maxBytes?: number, maxBodyBytes?: number,
+ *   requestTimeoutMs?: number, persistence?: object }} options
+ */
+export function createLocalUi(options = {}) {
+  const ctx = createContext(options);
+  if (options.persistence) {
+    ctx.addSpans(options.persistence.loadSpans(Date.now() - ctx.traces.retentionMs), { announce: false, persist: false });
+    ctx.snapshots.restore(options.persistence.loadCodeMonitoring());
+  }
+  const server = createHttpServer(ctx, options.requestTimeoutMs ?? 30_000);
+  // Retention is also enforced while nothing arrives.
+  const sweeper = setInterval(() => ctx.traces.enforceLimits(), Math.max(250, Math.min(5000, ctx.traces.retentionMs / 4))).unref();
   return {
     server,
     ctx,
     async listen(port = 9999, host = '127.0.0.1') {
-      await new Promise((resolve, reject) => {
-        const onError = (error) => {
-          server.off('listening', onListening);
-          reject(error);
-        };
-        const onListening = () => {
-          server.off('error', onError);
-          resolve();
-        };
-        server.once('error', onError);
-        server.once('listening', onListening);
-        server.listen(port, host);
-      });
-      const address = server.address();
+      const address = await listen(server, port, host);
+      ctx.loopbackOnly = ['127.0.0.1', '::1', 'localhost'].includes(host) || /^127\./.test(host);
       return { port: address.port, host: address.address };
     },
     async close() {
       clearInterval(sweeper);
-      feed.close();
-      sse.close();
+      ctx.feed.close();
+      ctx.sse.close();
       server.closeAllConnections?.();
       await new Promise((resolve) => server.close(() => resolve()));
       ctx.persistence?.close();
@@ -178,7 +197,34 @@ export function createLocalUi(options = {}) {
   };
 }
 
+/** Reads and discards the rest of a refused body; a client still sending after 5 s is disconnected. */
+function drainOrDrop(req) {
+  if (req.complete) return;
+  const timer = setTimeout(() => req.socket.destroy(), 5000);
+  timer.unref();
+  req.on('end', () => clearTimeout(timer));
+  req.on('close', () => clearTimeout(timer));
+  req.resume();
+}
+
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Bound to loopback, only requests that name a loopback host are served. A web page whose DNS name is rebound to
+ * 127.0.0.1 would otherwise be "same origin" with this server and could read every trace and snapshot.
+ */
+function hostAllowed(req, ctx) {
+  if (!ctx.loopbackOnly) return true;
+  const host = String(req.headers.host ?? '').toLowerCase();
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0];
+  return LOOPBACK_NAMES.has(name) || name.endsWith('.localhost');
+}
+
 async function handle(req, res, ctx) {
+  if (!hostAllowed(req, ctx)) {
+    sendError(res, 403, `Host ${JSON.stringify(String(req.headers.host ?? ''))} is not a loopback name; tracekit-local answers localhost, 127.0.0.1 and [::1] only (start it with --host to serve other names)`);
+    return;
+  }
   let url;
   try {
     url = new URL(req.url ?? '/', 'http://local');
@@ -213,7 +259,7 @@ async function handle(req, res, ctx) {
   } catch (error) {
     if (error instanceof HttpError) {
       sendError(res, error.status, error.message);
-      if (error.status === 413) req.resume();
+      if (error.status === 413) drainOrDrop(req);
       return;
     }
     // A bug here must cost one request, never the server.

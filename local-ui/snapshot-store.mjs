@@ -2,14 +2,18 @@
 // snapshots and the telemetry events agents report with their polls. Changes are announced through onChange so
 // the SSE streams (agents) and the WebSocket feed (the page) hear about them at once.
 import { randomBytes } from 'node:crypto';
+import { estimateSize } from './otlp-normalize.mjs';
 
 export class BadBreakpoint extends Error {}
 
 const DEFAULT_MAX_CAPTURES = 100;
 
 export class SnapshotStore {
-  constructor({ maxSnapshots = 500, maxEvents = 200, now = Date.now } = {}) {
+  constructor({ maxSnapshots = 500, maxSnapshotBytes = 64 * 1024 * 1024, maxEvents = 200, now = Date.now } = {}) {
     this.maxSnapshots = maxSnapshots;
+    // A capture may be up to the 10 MB body limit; 500 of those must not be kept.
+    this.maxSnapshotBytes = maxSnapshotBytes;
+    this.snapshotBytes = 0;
     this.maxEvents = maxEvents;
     this.now = now;
     /** @type {Map<string, object>} id → breakpoint */
@@ -20,6 +24,12 @@ export class SnapshotStore {
     this.events = [];
     /** (service, event, data) → void */
     this.onChange = () => {};
+  }
+
+  /** Restores saved state (from --db) without announcing it. */
+  restore({ breakpoints, killSwitches }) {
+    for (const bp of breakpoints) if (bp && typeof bp.id === 'string') this.breakpoints.set(bp.id, bp);
+    for (const [service, enabled] of killSwitches) this.killSwitches.set(service, enabled);
   }
 
   services() {
@@ -60,12 +70,14 @@ export class SnapshotStore {
       id: `bp_${randomBytes(8).toString('hex')}`,
       ...fields,
       condition: typeof input.condition === 'string' ? input.condition : '',
+      condition_eval: null,
       max_captures: positiveInteger(input.max_captures, DEFAULT_MAX_CAPTURES),
       capture_count: 0,
       expire_at: typeof input.expire_at === 'string' && !Number.isNaN(Date.parse(input.expire_at)) ? input.expire_at : null,
       enabled: input.enabled === undefined ? enabled : input.enabled === true,
       created_at: new Date(this.now()).toISOString(),
     };
+    markEvaluable(breakpoint);
     this.breakpoints.set(breakpoint.id, breakpoint);
     this.onChange(breakpoint.service_name, 'breakpoint_created', breakpoint);
     return { breakpoint, created: true };
@@ -83,6 +95,7 @@ export class SnapshotStore {
     if (patch.max_captures !== undefined) bp.max_captures = positiveInteger(patch.max_captures, bp.max_captures);
     if (patch.expire_at !== undefined) bp.expire_at = patch.expire_at === null ? null : String(patch.expire_at);
     if (patch.reset_count === true) bp.capture_count = 0;
+    markEvaluable(bp);
     this.onChange(bp.service_name, 'breakpoint_updated', bp);
     return bp;
   }
@@ -115,8 +128,13 @@ export class SnapshotStore {
       label: body.label ?? bp.label,
       received_at: new Date(this.now()).toISOString(),
     };
+    const size = estimateSize(snapshot);
+    Object.defineProperty(snapshot, 'size', { value: size, enumerable: false });
     this.snapshots.push(snapshot);
-    if (this.snapshots.length > this.maxSnapshots) this.snapshots.splice(0, this.snapshots.length - this.maxSnapshots);
+    this.snapshotBytes += size;
+    while (this.snapshots.length > 1 && (this.snapshots.length > this.maxSnapshots || this.snapshotBytes > this.maxSnapshotBytes)) {
+      this.snapshotBytes -= this.snapshots.shift().size;
+    }
     this.onChange(bp.service_name, 'breakpoint_updated', bp);
     this.onChange(bp.service_name, 'snapshot_captured', snapshot);
     return { status: 201, snapshot };
@@ -144,7 +162,16 @@ export class SnapshotStore {
 
   clearSnapshots() {
     this.snapshots = [];
+    this.snapshotBytes = 0;
   }
+}
+
+/**
+ * This server cannot evaluate a condition against the app's variables, so a breakpoint with one tells the agent
+ * to evaluate it itself ('sdk-evaluable'); without that mark the agent would capture regardless.
+ */
+function markEvaluable(bp) {
+  bp.condition_eval = bp.condition.trim() !== '' ? 'sdk-evaluable' : null;
 }
 
 function breakpointFields(input) {

@@ -1,6 +1,7 @@
-// --db FILE: spans written through to SQLite (node:sqlite, built into Node 22.13+ and 23.4+, behind
-// --experimental-sqlite from 22.5) and loaded back at start, so traces survive a restart. Memory stays the
-// source of truth for reads; the file follows its evictions.
+// --db FILE: spans, breakpoints and kill switches written through to SQLite (node:sqlite, built into Node 22.13+
+// and 23.4+, behind --experimental-sqlite from 22.5) and loaded back at start, so traces survive a restart and
+// agents that registered their breakpoints before it still find them. Memory stays the source of truth for
+// reads; the file follows its evictions.
 import { estimateSize } from './otlp-normalize.mjs';
 
 export class PersistenceUnavailable extends Error {}
@@ -27,7 +28,12 @@ export async function openSqlitePersistence(file) {
       PRIMARY KEY (trace_id, span_id)
     );
     CREATE INDEX IF NOT EXISTS spans_received ON spans (received_at);
+    CREATE TABLE IF NOT EXISTS breakpoints (id TEXT PRIMARY KEY, body TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS kill_switches (service TEXT PRIMARY KEY, enabled INTEGER NOT NULL);
   `);
+  const saveBreakpoint = db.prepare('INSERT OR REPLACE INTO breakpoints (id, body) VALUES (?, ?)');
+  const removeBreakpoint = db.prepare('DELETE FROM breakpoints WHERE id = ?');
+  const saveKillSwitch = db.prepare('INSERT OR REPLACE INTO kill_switches (service, enabled) VALUES (?, ?)');
   const insert = db.prepare('INSERT OR REPLACE INTO spans (trace_id, span_id, received_at, body) VALUES (?, ?, ?, ?)');
   const removeTrace = db.prepare('DELETE FROM spans WHERE trace_id = ?');
   const removeAll = db.prepare('DELETE FROM spans');
@@ -63,6 +69,18 @@ export async function openSqlitePersistence(file) {
         span.size = estimateSize(span);
         return span;
       });
+    },
+    /** Follows a code-monitoring change (the snapshot store's onChange events). */
+    codeMonitoringChanged(service, event, data) {
+      if (event === 'breakpoint_created' || event === 'breakpoint_updated') saveBreakpoint.run(data.id, JSON.stringify(data));
+      else if (event === 'breakpoint_deleted') removeBreakpoint.run(data.id);
+      else if (event === 'kill_switch') saveKillSwitch.run(service, data.enabled ? 1 : 0);
+    },
+    loadCodeMonitoring() {
+      return {
+        breakpoints: db.prepare('SELECT body FROM breakpoints ORDER BY rowid').all().map((row) => JSON.parse(row.body)),
+        killSwitches: db.prepare('SELECT service, enabled FROM kill_switches').all().map((row) => [row.service, row.enabled === 1]),
+      };
     },
     close() {
       try {

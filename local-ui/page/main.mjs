@@ -32,7 +32,7 @@ function refreshView(name) {
 }
 
 const refreshCurrentSoon = debounce(() => refreshView(current), 300, 1000);
-const refreshStatsSoon = debounce(refreshStats, 500, 2000);
+const refreshStatsSoon = debounce(refreshStats, 200, 1000);
 
 async function refreshStats() {
   try {

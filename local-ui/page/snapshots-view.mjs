@@ -42,11 +42,12 @@ export class SnapshotsView {
             `<label class="switch${s.kill_switch ? ' on' : ''}" title="Stops every capture in this service"><input type="checkbox" class="kill-switch" ${s.kill_switch ? 'checked' : ''}> kill switch${s.kill_switch ? ' ON' : ''}</label></div>` +
             (s.breakpoints.length === 0
               ? '<p class="muted">no breakpoints</p>'
-              : `<table class="bp-table"><thead><tr><th>On</th><th>Label</th><th>Location</th><th class="num">Captures</th><th></th></tr></thead><tbody>${s.breakpoints
+              : `<table class="bp-table"><thead><tr><th>On</th><th>Label</th><th>Location</th><th>Condition</th><th class="num">Captures</th><th></th></tr></thead><tbody>${s.breakpoints
                   .map(
                     (bp) =>
                       `<tr data-bp="${esc(bp.id)}" class="${bp.enabled ? 'enabled' : 'disabled'}"><td><input type="checkbox" class="bp-toggle" aria-label="enable ${esc(bp.label)}" ${bp.enabled ? 'checked' : ''}></td>` +
                       `<td><b>${esc(bp.label || '(no label)')}</b></td><td class="muted">${esc(bp.function_name || '')} ${esc(shortPath(bp.file_path))}:${bp.line_number}</td>` +
+                      `<td><input class="bp-condition" placeholder="always" size="14" value="${esc(bp.condition || '')}" title="e.g. user.plan == &quot;pro&quot;; evaluated by the agent"></td>` +
                       `<td class="num">${bp.capture_count} / ${bp.max_captures}</td><td><button class="link danger bp-delete" title="Delete">delete</button></td></tr>`,
                   )
                   .join('')}</tbody></table>`) +
@@ -71,6 +72,8 @@ export class SnapshotsView {
     try {
       if (e.target.classList.contains('bp-toggle') && row) {
         await api(`/api/breakpoints/${encodeURIComponent(row.dataset.bp)}`, { method: 'PATCH', json: { enabled: e.target.checked } });
+      } else if (e.target.classList.contains('bp-condition') && row) {
+        await api(`/api/breakpoints/${encodeURIComponent(row.dataset.bp)}`, { method: 'PATCH', json: { condition: e.target.value.trim() } });
       } else if (e.target.classList.contains('kill-switch')) {
         const service = e.target.closest('[data-service]').dataset.service;
         await api(`/api/kill-switch/${encodeURIComponent(service)}`, { method: 'PUT', json: { enabled: e.target.checked } });

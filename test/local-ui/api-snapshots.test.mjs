@@ -34,7 +34,7 @@ async function openSse(url) {
 const patch = (url, json) => fetch(url, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) });
 const put = (url, json) => fetch(url, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) });
 
-describe('tracekit-local code-monitoring backend', () => {
+describe('tracekit-local code-monitoring backend', { timeout: 60_000 }, () => {
   let ui;
   before(async () => {
     ui = await startLocalUi();
@@ -74,6 +74,9 @@ describe('tracekit-local code-monitoring backend', () => {
     assert.equal(refused.status, 409);
     assert.match(refused.json.error, /disabled/);
 
+    const withCondition = await (await patch(`${ui.url}/api/breakpoints/${id}`, { condition: 'total > 10' })).json();
+    assert.equal(withCondition.condition_eval, 'sdk-evaluable', 'the agent evaluates conditions; this server cannot');
+    assert.equal((await (await patch(`${ui.url}/api/breakpoints/${id}`, { condition: '' })).json()).condition_eval, null);
     assert.equal((await patch(`${ui.url}/api/breakpoints/${id}`, { enabled: true, max_captures: 2 })).status, 200);
     const enabled = await until(() => sse.events.find((e) => e.event === 'breakpoint_updated' && e.data.enabled), 'breakpoint_updated');
     assert.equal(enabled.data.max_captures, 2);

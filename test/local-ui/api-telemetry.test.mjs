@@ -9,7 +9,7 @@ import { otlpLogs, tracekitMetrics } from './sample-data.mjs';
 const resource = (service) => ({ attributes: [{ key: 'service.name', value: { stringValue: service } }] });
 const nanos = (ms) => String(BigInt(ms) * 1_000_000n);
 
-describe('tracekit-local metrics and logs', () => {
+describe('tracekit-local metrics and logs', { timeout: 60_000 }, () => {
   let ui;
   before(async () => {
     ui = await startLocalUi();

@@ -2,11 +2,12 @@
 // gzip, spans grouped by trace, the list and its filters, one trace, stats, clearing, and the /ws live feed.
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { gzipSync } from 'node:zlib';
 import WebSocket from 'ws';
 import { getJson, hex, jsonSpan, post, startLocalUi, tracesBody, tracesProto, until } from './helpers.mjs';
 
-describe('tracekit-local trace API', () => {
+describe('tracekit-local trace API', { timeout: 60_000 }, () => {
   let ui;
   before(async () => {
     ui = await startLocalUi();
@@ -143,6 +144,18 @@ describe('tracekit-local trace API', () => {
       socket.on('error', () => resolve('error'));
     });
     assert.equal(status, 403);
+  });
+
+  test('a request naming a non-loopback host is refused (DNS rebinding), loopback names are served', async () => {
+    const { port } = new URL(ui.url);
+    const ask = (host) => new Promise((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port, path: '/api/health', headers: { host } }, (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      }).on('error', reject);
+    });
+    assert.equal(await ask(`evil.example:${port}`), 403);
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, 'localhost']) assert.equal(await ask(host), 200, host);
   });
 
   test('the page and its assets are served from the package', async () => {

@@ -7,7 +7,7 @@ import { post, startLocalUi, until } from './helpers.mjs';
 import { launchBrowser, screenshot } from './browser.mjs';
 import { otlpLogs, sendCheckoutTrace, sendMetrics, sendSnapshot } from './sample-data.mjs';
 
-describe('tracekit-local page in Chromium', () => {
+describe('tracekit-local page in Chromium', { timeout: 60_000 }, () => {
   let ui;
   let browser;
   let page;
@@ -93,6 +93,23 @@ describe('tracekit-local page in Chromium', () => {
     assert.match(await page.locator('.snapshot pre.stack').innerText(), /applyDiscount/);
     assert.match(await page.locator('.snapshot').innerText(), /\/checkout\?coupon=SPRING/);
     await screenshot(page, 'local-ui-snapshot');
+  });
+
+  test('the kill switch and delete act on what agents see', async () => {
+    const poll = async () => (await fetch(`${ui.url}/sdk/snapshots/active/checkout`)).json();
+    await page.locator('.service-block[data-service="checkout"] input.kill-switch').check();
+    await until(async () => (await poll()).kill_switch === true, 'the poll to report the kill switch on');
+    await page.waitForSelector('.service-block[data-service="checkout"] .switch.on');
+    await screenshot(page, 'local-ui-kill-switch');
+    await page.locator('.service-block[data-service="checkout"] input.kill-switch').uncheck();
+    await until(async () => (await poll()).kill_switch === false, 'the kill switch off again');
+    await page.locator('.bp-table tbody tr').first().locator('input.bp-condition').fill('cart.total > 10');
+    await page.locator('.bp-table tbody tr').first().locator('input.bp-condition').press('Enter');
+    await page.locator('h3', { hasText: 'Breakpoints' }).click();
+    await until(async () => (await poll()).breakpoints.some((bp) => bp.condition === 'cart.total > 10' && bp.condition_eval === 'sdk-evaluable'), 'the condition set from the page');
+    const before = (await poll()).breakpoints.length;
+    await page.locator('.bp-table tbody tr').first().locator('button.bp-delete').click();
+    await until(async () => (await poll()).breakpoints.length === before - 1, 'the breakpoint deleted');
   });
 
   test('metrics are charted per name and tag set', async () => {

@@ -72,7 +72,7 @@ const PAYLOAD = {
   ],
 };
 
-describe('tracekit-local compatibility', () => {
+describe('tracekit-local compatibility', { timeout: 60_000 }, () => {
   let ui;
   before(async () => {
     ui = await startLocalUi();

@@ -22,7 +22,7 @@ async function sendTraces(url, count, spanOptions = {}) {
 
 const listIds = async (url) => (await getJson(`${url}/api/traces?limit=1000`)).json.traces.map((t) => t.traceId);
 
-describe('tracekit-local storage bounds', () => {
+describe('tracekit-local storage bounds', { timeout: 60_000 }, () => {
   test('--max-traces keeps the newest traces and drops the oldest first', async (t) => {
     const ui = await startLocalUi(['--max-traces', '3']);
     t.after(() => ui.stop());
@@ -72,7 +72,7 @@ describe('tracekit-local storage bounds', () => {
   });
 });
 
-describe('tracekit-local --db', () => {
+describe('tracekit-local --db', { timeout: 60_000 }, () => {
   test('on Node 20 (no node:sqlite) --db exits with a clear message', async (t) => {
     if (!process.version.startsWith('v20.')) t.diagnostic(`running on ${process.version}; the message is only expected where node:sqlite is missing`);
     const hasSqlite = await import('node:sqlite').then(() => true, () => false);
@@ -89,7 +89,7 @@ describe('tracekit-local --db', () => {
     assert.match(stderr, /22\.13/);
   });
 
-  test('on Node 24 traces survive a restart, and clearing and eviction reach the file', async (t) => {
+  test('on Node 24 traces, breakpoints and kill switches survive a restart; clearing and eviction reach the file', async (t) => {
     const node24 = nodeBinary(24);
     assert.ok(existsSync(node24), `Node 24 is missing at ${node24}: run node scripts/install-node-versions.mjs`);
     const dir = mkdtempSync(path.join(tmpdir(), 'tk-db-'));
@@ -98,6 +98,10 @@ describe('tracekit-local --db', () => {
     const first = await startLocalUi(['--db', db, '--max-traces', '2'], { nodePath: node24 });
     t.after(() => first.stop());
     const ids = await sendTraces(first.url, 3, { attributes: { flag: false, n: 0 } });
+    const site = { service_name: 'orders', file_path: '/app/o.js', line_number: 3, function_name: 'place', label: 'placed' };
+    const { json: registered } = await post(`${first.url}/sdk/snapshots/auto-register`, site);
+    await fetch(`${first.url}/api/breakpoints/${registered.id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"enabled":true}' });
+    await fetch(`${first.url}/api/kill-switch/orders`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"enabled":true}' });
     await first.stop();
     const second = await startLocalUi(['--db', db, '--max-traces', '2'], { nodePath: node24 });
     t.after(() => second.stop());
@@ -105,6 +109,9 @@ describe('tracekit-local --db', () => {
     assert.deepEqual(await listIds(second.url), ids.slice(1).reverse());
     const { json: trace } = await getJson(`${second.url}/api/traces/${ids[2]}`);
     assert.deepEqual(trace.spans[0].attributes, { flag: false, n: 0 });
+    const { json: poll } = await getJson(`${second.url}/sdk/snapshots/active/orders`);
+    assert.deepEqual(poll.breakpoints.map((bp) => [bp.id, bp.enabled]), [[registered.id, true]], 'breakpoints survive the restart');
+    assert.equal(poll.kill_switch, true, 'so does the kill switch');
     await fetch(`${second.url}/api/traces`, { method: 'DELETE' });
     await second.stop();
     const third = await startLocalUi(['--db', db], { nodePath: node24 });
@@ -113,7 +120,7 @@ describe('tracekit-local --db', () => {
   });
 });
 
-describe('tracekit-local ports and hosts', () => {
+describe('tracekit-local ports and hosts', { timeout: 60_000 }, () => {
   test('a busy port is an error naming the port, never a silent move to another one', async (t) => {
     const ui = await startLocalUi();
     t.after(() => ui.stop());
