@@ -1,0 +1,5 @@
+/** The database and cache rows of the instrumentation table, kept together so the table gains one line. */
+import type { AnyInstrumentationDefinition } from './definition.js';
+import { pg } from './pg.js';
+
+export const DATABASE_INSTRUMENTATIONS: readonly AnyInstrumentationDefinition[] = [pg];
