@@ -1,0 +1,85 @@
+/**
+ * Spans from the tracing channels that redis clients publish themselves (`node-redis:*` in @redis/client 5.12+
+ * and 6, `ioredis:*` in ioredis 5.11+ and 6): nothing is patched. Both publish, per command, its name, the
+ * database index and the server, and `tracePromise` events around the reply; the caller's context is active at
+ * `start`, which is where the span is made. The span ends at `error` or `asyncStart`, whichever comes first
+ * (a command that throws synchronously publishes `error` and no `asyncStart`).
+ *
+ * Only the command name goes into `db.query.text`: the channels already mask values, but keys can be personal
+ * data too (`user:42:email`).
+ */
+import type { Span } from '../trace/span.js';
+import { DbSpans, endDbSpan, portNumber } from './db-span.js';
+import type { Guard } from './guard.js';
+
+interface CommandMessage {
+  command?: unknown;
+  database?: unknown;
+  serverAddress?: unknown;
+  serverPort?: unknown;
+  batchMode?: unknown;
+  batchSize?: unknown;
+  error?: unknown;
+}
+
+const kSpan = Symbol('tracekit.dbSpan');
+type Traced = CommandMessage & { [kSpan]?: Span };
+
+export interface RedisChannelOptions {
+  /** `node-redis` or `ioredis`: the channel prefix. */
+  readonly prefix: string;
+  /**
+   * Whether a MULTI batch gets a span of its own: node-redis publishes no command events inside MULTI (only
+   * the batch), ioredis publishes every command of it (MULTI … EXEC), which are spans already.
+   */
+  readonly multiSpan: boolean;
+}
+
+export function redisChannelNames(prefix: string): string[] {
+  return [`tracing:${prefix}:command`, `tracing:${prefix}:batch`];
+}
+
+export function subscribeRedisChannels(guard: Guard, spans: DbSpans, options: RedisChannelOptions): void {
+  function start(message: Traced, operation: string, batchSize: number | undefined): void {
+    const parent = DbSpans.parent();
+    if (parent === undefined) return;
+    const span = spans.start(parent, {
+      system: 'redis',
+      namespace: message.database === undefined ? undefined : String(message.database),
+      operation,
+      text: operation,
+      host: typeof message.serverAddress === 'string' ? message.serverAddress : undefined,
+      port: portNumber(message.serverPort),
+      batchSize,
+    });
+    if (span !== undefined) message[kSpan] = span;
+  }
+
+  function finish(message: unknown): void {
+    const traced = message as Traced;
+    const span = traced[kSpan];
+    if (span === undefined) return;
+    traced[kSpan] = undefined;
+    endDbSpan(span, traced.error);
+  }
+
+  guard.subscribeTracing(`${options.prefix}:command`, {
+    start(message) {
+      const traced = message as Traced;
+      start(traced, String(traced.command).toUpperCase(), undefined);
+    },
+    error: finish,
+    asyncStart: finish,
+  });
+  if (!options.multiSpan) return;
+  guard.subscribeTracing(`${options.prefix}:batch`, {
+    start(message) {
+      const traced = message as Traced;
+      // A pipeline's commands publish their own events (and spans); a MULTI is one span.
+      if (traced.batchMode !== 'MULTI') return;
+      start(traced, 'MULTI', typeof traced.batchSize === 'number' ? traced.batchSize : undefined);
+    },
+    error: finish,
+    asyncStart: finish,
+  });
+}
