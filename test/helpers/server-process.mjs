@@ -2,22 +2,65 @@
 // output tail goes into the error when it fails, readiness by polling a probe, and a stop that always cleans up,
 // even when a test throws or the test process exits without calling stop().
 import { spawn } from 'node:child_process';
-import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
 const TAIL_CHARS = 2000;
+const DIR_PREFIX = 'tracekit-db-';
+const OWNER_FILE = '.owner-pid';
+const SERVER_FILE = '.server-pid';
 const live = new Set();
 
-// Last resort when a test file ends without stopping its servers: kill them and remove their directories, so no
-// server outlives the test process (a SIGKILLed test process cannot run this; its servers then die with the machine).
+// Last resort when a test file ends without stopping its servers: kill them and remove their directories.
 process.on('exit', () => {
   for (const server of live) {
     try { server.child.kill('SIGKILL'); } catch { /* already gone */ }
     rmSync(server.dir, { recursive: true, force: true });
   }
 });
+
+const alive = (pid) => {
+  try { process.kill(pid, 0); return true; } catch (error) { return error.code === 'EPERM'; }
+};
+const readPid = (file) => { try { return Number(readFileSync(file, 'utf8')) || undefined; } catch { return undefined; } };
+
+/**
+ * Whether `pid` is still our server for `dir`: its command line names the directory (postgres, mariadbd) or its
+ * working directory is inside it (redis-server rewrites its command line to "redis-server host:port").
+ */
+function runsIn(pid, dir) {
+  try {
+    if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir)) return true;
+    const cwd = readlinkSync(`/proc/${pid}/cwd`);
+    return cwd === dir || cwd.startsWith(`${dir}/`);
+  } catch {
+    return false; // gone, or not Linux
+  }
+}
+
+/**
+ * A test process killed by a signal runs no exit handler, so its servers and directories stay behind. The next
+ * test process that loads this file removes them: a directory whose owner is gone loses its server (only if that
+ * pid still runs in the directory, so a reused pid is never hit) and is deleted.
+ */
+function sweepLeftovers() {
+  let names;
+  try { names = readdirSync(os.tmpdir()); } catch { return; }
+  for (const name of names) {
+    if (!name.startsWith(DIR_PREFIX)) continue;
+    const dir = path.join(os.tmpdir(), name);
+    const owner = readPid(path.join(dir, OWNER_FILE));
+    if (owner === undefined || alive(owner)) continue;
+    const server = readPid(path.join(dir, SERVER_FILE));
+    if (server !== undefined && runsIn(server, dir)) {
+      try { process.kill(server, 'SIGKILL'); } catch { /* already gone */ }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+sweepLeftovers();
 
 /** A port that was free on 127.0.0.1 a moment ago (the caller retries when a server still loses the race). */
 export async function freePort() {
@@ -37,9 +80,13 @@ export function systemAccount(name) {
   return undefined;
 }
 
-/** A fresh directory under the OS temp dir, owned by `account` when given (servers that refuse to run as root). */
+/**
+ * A fresh directory under the OS temp dir, owned by `account` when given (servers that refuse to run as root),
+ * marked with this process's pid so that a later run can clean up after a killed one.
+ */
 export function makeTempDir(prefix, account) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), `tracekit-${prefix}-`));
+  const dir = mkdtempSync(path.join(os.tmpdir(), `${DIR_PREFIX}${prefix}-`));
+  writeFileSync(path.join(dir, OWNER_FILE), String(process.pid));
   if (account) chownSync(dir, account.uid, account.gid);
   return dir;
 }
@@ -83,6 +130,7 @@ export async function startServer(name, file, args, { dir, account, cwd, probe, 
   });
   const entry = { child, dir };
   live.add(entry);
+  if (child.pid !== undefined) writeFileSync(path.join(dir, SERVER_FILE), String(child.pid));
 
   const kill = async (signal) => {
     if (exitInfo === undefined) {
