@@ -33,6 +33,7 @@ export interface DbCall {
 export class DbSpans {
   private readonly scope: InstrumentationScope;
   private readonly mappings: ReadonlyMap<string, string>;
+  private readonly peers = new Map<string, Map<number | undefined, string>>();
 
   constructor(private readonly runtime: AgentRuntime, scopeName: string) {
     this.scope = runtime.scope(scopeName);
@@ -58,10 +59,27 @@ export class DbSpans {
     if (call.host !== undefined && call.host !== '') {
       attributes['server.address'] = call.host;
       if (call.port !== undefined && Number.isFinite(call.port)) attributes['server.port'] = call.port;
-      attributes['peer.service'] = peerService(call.host, call.port, this.mappings);
+      attributes['peer.service'] = this.peerService(call.host, call.port);
     }
     const span = startSpan(this.runtime.core, this.scope, parent, name, SpanKind.CLIENT, attributes);
     return span instanceof Span ? span : undefined;
+  }
+
+  /** peer.service per server, computed once: an app talks to a handful of servers, on every query. */
+  private peerService(host: string, port: number | undefined): string {
+    let byPort = this.peers.get(host);
+    if (byPort === undefined) {
+      // Bounded: a driver pointed at ever-new hosts must not grow this without end.
+      if (this.peers.size >= 256) this.peers.clear();
+      byPort = new Map();
+      this.peers.set(host, byPort);
+    }
+    let peer = byPort.get(port);
+    if (peer === undefined) {
+      peer = peerService(host, port, this.mappings);
+      byPort.set(port, peer);
+    }
+    return peer;
   }
 }
 
