@@ -1,5 +1,5 @@
 /**
- * The `mysql2` row: mysql2 3.24+ publishes tracing channels for every query and execute (callback, promise and
+ * The `mysql2` row: mysql2 3.20+ publishes tracing channels for every query and execute (callback, promise and
  * event-emitter forms alike) and for pool checkouts, so nothing is patched. What they carry, and what that means:
  *   - `query` is the statement with the bound values already interpolated: it goes through the SQL summary
  *     (sql-text.ts), which replaces every literal with `?`; `values` is never read;
@@ -10,7 +10,7 @@
  *     so binding our context store to those channels gives each callback back the context its caller had at
  *     `start`. The promise API needs nothing: a promise continues in the context of whoever awaits it.
  * The span ends at `error` or `asyncStart` (before the app's callback runs, so it measures the query only).
- * mysql2 before 3.24 has no channels and is not instrumented (a warning says so).
+ * mysql2 before 3.20 has no channels and is not instrumented (a warning says so).
  */
 import { context } from '@opentelemetry/api';
 import type { Context } from '@opentelemetry/api';
@@ -37,7 +37,7 @@ export const mysql2 = defineInstrumentation<undefined>({
   name: 'mysql2',
   enabledByDefault: true,
   // Required by mysql2's main file, also when an ESM app imports mysql2.
-  modules: [{ module: 'mysql2', file: 'lib/base/connection', versions: '>=3.24 <4', patch: (exports) => exports }],
+  modules: [{ module: 'mysql2', file: 'lib/base/connection', versions: '>=3.20 <4', patch: (exports) => exports }],
   channels: TRACED.flatMap((name) => [`tracing:${name}`, `tracing:${name}:asyncStart`]),
   create(runtime, guard) {
     const spans = new DbSpans(runtime, '@tracekit/agent/mysql2');

@@ -187,6 +187,8 @@ for (const variant of VARIANTS) {
         ...routes.map((r) => `/${r}/callback`),
         '/redis/set-get',
         '/ioredis/set-get',
+        // redis 5 and 6: a RedisClientPool of one client, for which 100 requests queue.
+        ...(variant.redis === 'redis4' ? [] : ['/redis/pool']),
       ];
       for (const path of paths) {
         const driver = path.split('/')[1];
