@@ -80,7 +80,10 @@ for (const driver of drivers) {
     const r = results[driver][variant];
     const wall = median(r.wall);
     const cpu = median(r.cpu);
-    console.log(`  ${variant.padEnd(8)} wall ${wall.toFixed(1).padStart(6)} µs  x${(wall / median(base.wall)).toFixed(3)}` +
+    // Each round ran the variants back to back: the median of the per-round ratios pairs runs that shared the
+    // machine's conditions, which matters when other processes come and go.
+    const paired = median(r.wall.map((w, i) => w / base.wall[i]));
+    console.log(`  ${variant.padEnd(8)} wall ${wall.toFixed(1).padStart(6)} µs  x${(wall / median(base.wall)).toFixed(3)} (paired x${paired.toFixed(3)})` +
       `   client cpu ${cpu.toFixed(1).padStart(6)} µs  x${(cpu / median(base.cpu)).toFixed(3)}` +
       `   [wall ${r.wall.map((x) => x.toFixed(0)).join('/')}]  spans ${median(r.spans)}`);
   }
