@@ -5,6 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startMariadb, startPostgres, startRedis } from '../helpers/db-servers.mjs';
+import { startRedisCluster } from '../helpers/redis-cluster.mjs';
 import { startReceiver } from '../helpers/receiver.mjs';
 import { agentEnv, cleanEnv, request, startApp, stopApp } from '../helpers/app.mjs';
 
@@ -21,8 +22,8 @@ const VARIANTS = [
 
 let servers;
 before(async () => {
-  const [pg, mysql, redis] = await Promise.all([startPostgres(), startMariadb(), startRedis()]);
-  servers = { pg, mysql, redis };
+  const [pg, mysql, redis, cluster] = await Promise.all([startPostgres(), startMariadb(), startRedis(), startRedisCluster()]);
+  servers = { pg, mysql, redis, cluster };
 });
 after(async () => {
   await Promise.all(Object.values(servers ?? {}).map((server) => server.stop()));
@@ -35,6 +36,7 @@ function fixtureEnv(variant) {
     ...(wants('pg') ? { PG_URL: pg.url } : {}),
     ...(wants('mysql') ? { MYSQL_URL: mysql.url } : {}),
     REDIS_URL: redis.url,
+    IOREDIS_CLUSTER: servers.cluster.ports.join(','),
     REDIS_APP: variant.redis,
     IOREDIS_APP: variant.ioredis,
   };
@@ -178,6 +180,28 @@ for (const variant of VARIANTS) {
         assert.match(fail.children[1].events.find((e) => e.name === 'exception').attributes['exception.message'], /not an integer/);
       });
     }
+
+    test('ioredis Cluster: each command a span under the request, naming the node that served it', async () => {
+      const { cluster } = servers;
+      const seen = new Set();
+      for (const tag of ['a', 'b', 'c', 'd', 'e', 'f']) {
+        const setGet = await tree(`/ioredis-cluster/set-get?tag=${tag}`);
+        assert.equal(JSON.parse(setGet.response.body).value, SECRET);
+        assert.deepEqual(names(setGet.children), ['SET', 'GET']);
+        for (const span of setGet.children) {
+          assert.ok(cluster.ports.includes(span.attributes['server.port']), `a cluster node: ${span.attributes['server.port']}`);
+          assert.equal(span.attributes['db.query.text'], span.name);
+        }
+        seen.add(setGet.children[0].attributes['server.port']);
+      }
+      assert.ok(seen.size > 1, 'the keys were served by more than one node');
+      const pipeline = await tree('/ioredis-cluster/pipeline');
+      assert.deepEqual(names(pipeline.children), ['SET', 'GET']);
+      const multi = await tree('/ioredis-cluster/multi');
+      assert.deepEqual(names(multi.children), ['MULTI', 'SET', 'INCR', 'EXEC']);
+      const fail = await tree('/ioredis-cluster/fail');
+      assert.equal(fail.children.at(-1).status.code, ERROR);
+    });
 
     test('100 concurrent requests: every query span sits under its own request', async () => {
       const routes = variant.only === undefined ? ['pg', 'mysql'] : [];
