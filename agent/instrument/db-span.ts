@@ -92,6 +92,23 @@ export function endDbSpan(span: Span, error: unknown): void {
   span.end();
 }
 
+/** Where a channel-based row keeps a query's span: on the driver's own message object for that query. */
+export const kDbSpan = Symbol('tracekit.dbSpan');
+
+export interface TracedMessage {
+  error?: unknown;
+  [kDbSpan]?: Span;
+}
+
+/** A channel's `error` or `asyncStart` for a message: ends its span once, with the message's error if any. */
+export function endMessageSpan(message: unknown): void {
+  const traced = message as TracedMessage;
+  const span = traced[kDbSpan];
+  if (span === undefined) return;
+  traced[kDbSpan] = undefined;
+  endDbSpan(span, traced.error);
+}
+
 /** A port from a driver's option, which may be a string or missing. */
 export function portNumber(value: unknown): number | undefined {
   const port = typeof value === 'number' ? value : typeof value === 'string' && value !== '' ? Number(value) : NaN;

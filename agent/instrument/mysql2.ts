@@ -14,9 +14,9 @@
  */
 import { context } from '@opentelemetry/api';
 import type { Context } from '@opentelemetry/api';
-import type { Span } from '../trace/span.js';
 import { defineInstrumentation } from './definition.js';
-import { DbSpans, endDbSpan, portNumber } from './db-span.js';
+import { DbSpans, endMessageSpan, kDbSpan, portNumber } from './db-span.js';
+import type { TracedMessage } from './db-span.js';
 import { summarizeSql } from './sql-text.js';
 
 interface QueryMessage {
@@ -24,12 +24,10 @@ interface QueryMessage {
   database?: unknown;
   serverAddress?: unknown;
   serverPort?: unknown;
-  error?: unknown;
 }
 
 const kContext = Symbol('tracekit.callerContext');
-const kSpan = Symbol('tracekit.dbSpan');
-type Traced = QueryMessage & { [kContext]?: Context; [kSpan]?: Span };
+type Traced = QueryMessage & TracedMessage & { [kContext]?: Context };
 
 const TRACED = ['mysql2:query', 'mysql2:execute', 'mysql2:pool:connect'];
 
@@ -49,7 +47,7 @@ export const mysql2 = defineInstrumentation<undefined>({
       const parent = DbSpans.parent();
       if (parent === undefined) return;
       const summary = typeof traced.query === 'string' ? summarizeSql(traced.query, 'mysql') : undefined;
-      traced[kSpan] = spans.start(parent, {
+      traced[kDbSpan] = spans.start(parent, {
         system: 'mysql',
         namespace: typeof traced.database === 'string' ? traced.database : undefined,
         operation: summary?.operation,
@@ -60,18 +58,10 @@ export const mysql2 = defineInstrumentation<undefined>({
       });
     }
 
-    function finish(message: unknown): void {
-      const traced = message as Traced;
-      const span = traced[kSpan];
-      if (span === undefined) return;
-      traced[kSpan] = undefined;
-      endDbSpan(span, traced.error);
-    }
-
     const callerContext = (message: unknown): Context => (message as Traced)[kContext] ?? storage.getStore() ?? context.active();
 
     for (const name of ['mysql2:query', 'mysql2:execute']) {
-      guard.subscribeTracing(name, { start: startQuery, error: finish, asyncStart: finish });
+      guard.subscribeTracing(name, { start: startQuery, error: endMessageSpan, asyncStart: endMessageSpan });
     }
     guard.subscribeTracing('mysql2:pool:connect', {
       start(message) {

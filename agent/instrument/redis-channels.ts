@@ -8,8 +8,8 @@
  * Only the command name goes into `db.query.text`: the channels already mask values, but keys can be personal
  * data too (`user:42:email`).
  */
-import type { Span } from '../trace/span.js';
-import { DbSpans, endDbSpan, portNumber } from './db-span.js';
+import { DbSpans, endMessageSpan, kDbSpan, portNumber } from './db-span.js';
+import type { TracedMessage } from './db-span.js';
 import type { Guard } from './guard.js';
 
 interface CommandMessage {
@@ -19,11 +19,9 @@ interface CommandMessage {
   serverPort?: unknown;
   batchMode?: unknown;
   batchSize?: unknown;
-  error?: unknown;
 }
 
-const kSpan = Symbol('tracekit.dbSpan');
-type Traced = CommandMessage & { [kSpan]?: Span };
+type Traced = CommandMessage & TracedMessage;
 
 export interface RedisChannelOptions {
   /** `node-redis` or `ioredis`: the channel prefix. */
@@ -52,15 +50,7 @@ export function subscribeRedisChannels(guard: Guard, spans: DbSpans, options: Re
       port: portNumber(message.serverPort),
       batchSize,
     });
-    if (span !== undefined) message[kSpan] = span;
-  }
-
-  function finish(message: unknown): void {
-    const traced = message as Traced;
-    const span = traced[kSpan];
-    if (span === undefined) return;
-    traced[kSpan] = undefined;
-    endDbSpan(span, traced.error);
+    if (span !== undefined) message[kDbSpan] = span;
   }
 
   guard.subscribeTracing(`${options.prefix}:command`, {
@@ -68,8 +58,8 @@ export function subscribeRedisChannels(guard: Guard, spans: DbSpans, options: Re
       const traced = message as Traced;
       start(traced, String(traced.command).toUpperCase(), undefined);
     },
-    error: finish,
-    asyncStart: finish,
+    error: endMessageSpan,
+    asyncStart: endMessageSpan,
   });
   if (!options.multiSpan) return;
   guard.subscribeTracing(`${options.prefix}:batch`, {
@@ -79,7 +69,7 @@ export function subscribeRedisChannels(guard: Guard, spans: DbSpans, options: Re
       if (traced.batchMode !== 'MULTI') return;
       start(traced, 'MULTI', typeof traced.batchSize === 'number' ? traced.batchSize : undefined);
     },
-    error: finish,
-    asyncStart: finish,
+    error: endMessageSpan,
+    asyncStart: endMessageSpan,
   });
 }

@@ -74,7 +74,7 @@ export function sanitizeSql(sql: string, dialect: SqlDialect): string {
   while (i < n) {
     const c = sql.charCodeAt(i);
     if (c === Ch.Apostrophe) {
-      const end = stringEnd(sql, i, dialect === 'mysql');
+      const end = quotedEnd(sql, i, Ch.Apostrophe, dialect === 'mysql');
       replace(i, end, '?');
       i = end;
     } else if (c === Ch.Quote) {
@@ -106,13 +106,13 @@ export function sanitizeSql(sql: string, dialect: SqlDialect): string {
       if (sql.charCodeAt(end) === Ch.Apostrophe && isLiteralPrefix(sql, i, end, dialect)) {
         // E'…' / N'…' / B'…' / X'…' / _utf8mb4'…': the prefix goes with the literal.
         const escapes = dialect === 'mysql' || (end - i === 1 && (c | 0x20) === 101);
-        const stringStop = stringEnd(sql, end, escapes);
+        const stringStop = quotedEnd(sql, end, Ch.Apostrophe, escapes);
         replace(i, stringStop, '?');
         i = stringStop;
       } else if (dialect === 'postgresql' && end - i === 1 && (c | 0x20) === 117 && sql.charCodeAt(end) === Ch.Ampersand &&
         sql.charCodeAt(end + 1) === Ch.Apostrophe) {
         // U&'…' (a Unicode-escaped string).
-        const stringStop = stringEnd(sql, end + 1, false);
+        const stringStop = quotedEnd(sql, end + 1, Ch.Apostrophe, false);
         replace(i, stringStop, '?');
         i = stringStop;
       } else {
@@ -133,25 +133,7 @@ function isLiteralPrefix(sql: string, start: number, end: number, dialect: SqlDi
   return lower === 110 || lower === 98 || lower === 120 || (lower === 101 && dialect === 'postgresql');
 }
 
-/** The index after a '…' literal starting at `start`; `''` is always an escaped quote, `\'` only with escapes. */
-function stringEnd(sql: string, start: number, backslashEscapes: boolean): number {
-  const n = sql.length;
-  let i = start + 1;
-  while (i < n) {
-    const c = sql.charCodeAt(i);
-    if (c === Ch.Backslash && backslashEscapes) {
-      i += 2;
-    } else if (c === Ch.Apostrophe) {
-      if (sql.charCodeAt(i + 1) === Ch.Apostrophe) i += 2;
-      else return i + 1;
-    } else {
-      i++;
-    }
-  }
-  return n;
-}
-
-/** The index after a "…" or `…` quoted part; the quote doubled is an escaped quote. */
+/** The index after a '…', "…" or `…` quoted part; the quote doubled is an escaped quote, `\'` only with escapes. */
 function quotedEnd(sql: string, start: number, quote: number, backslashEscapes: boolean): number {
   const n = sql.length;
   let i = start + 1;
