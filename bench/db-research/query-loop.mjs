@@ -13,14 +13,14 @@
 //   otel-noop           the OpenTelemetry instrumentation with no tracer provider (API no-op spans) under a
 //                       non-recording parent: the instrumentation's wrapper cost without any span cost
 //
-// Usage: node [--import register.mjs] query-loop.mjs <driver> <variant> <port> [count]
+// Usage: node [--import register.mjs] query-loop.mjs <driver> <variant> <port> [count] [warmup]
 import dc from 'node:diagnostics_channel';
 import { workspace } from './watch-channels.mjs';
 
-const [driver, variant, portText, countText = '10000'] = process.argv.slice(2);
+const [driver, variant, portText, countText = '10000', warmupText] = process.argv.slice(2);
 const port = Number(portText);
 const count = Number(countText);
-const warmup = Math.max(1000, count / 5);
+const warmup = warmupText === undefined ? Math.max(1000, count / 5) : Number(warmupText);
 const WORKSPACE = { pg: 'pg8', redis: 'redis5', ioredis: 'ioredis5' };
 const req = workspace(WORKSPACE[driver]);
 const otelRequire = workspace('pg8'); // the repo's hoisted @opentelemetry/* packages resolve from any workspace
