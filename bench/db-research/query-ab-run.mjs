@@ -4,13 +4,13 @@
 //
 // Usage: node bench/db-research/query-ab-run.mjs [--runs 3] [--rounds 20] [--block 500] [--drivers pg,redis,ioredis]
 //        [--tracers agent,sdk,noop]                       (npm run build first: the agent runs from dist/)
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startPostgres, startRedis } from '../../test/helpers/db-servers.mjs';
 import { cleanEnv, median, pinned, pinSelf, REGISTER, tracekitEnv } from '../lib/common.mjs';
 import { startSink } from '../sink.mjs';
+import { runJsonChild } from './drivers.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const { values: opts } = parseArgs({ options: {
@@ -25,14 +25,7 @@ function runChild(driver, port, tracer, sinkUrl) {
   const preload = tracer === 'agent' ? ['--import', REGISTER] : [];
   const env = cleanEnv(tracer === 'agent' ? tracekitEnv(sinkUrl) : {});
   const [file, args] = pinned(1, process.execPath, [...preload, path.join(HERE, 'query-ab.mjs'), driver, String(port), tracer, opts.rounds, opts.block]);
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { err += d; });
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop())) : reject(new Error(`${driver}/${tracer}: exit ${code}\n${err}`))));
-  });
+  return runJsonChild(`${driver}/${tracer}`, file, args, env);
 }
 
 pinSelf(0);

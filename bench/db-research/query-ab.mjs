@@ -13,15 +13,12 @@
 //   agent: the tracekit agent preloaded (its tracer); sdk: OTel BasicTracerProvider + BatchSpanProcessor with a
 //   no-op exporter; noop: no tracer provider (API no-op spans) under a non-recording parent.
 import dc from 'node:diagnostics_channel';
-import { workspace } from './watch-channels.mjs';
+import { api, CHANNEL, connect, floorHandlers, lightPgQuery, lightRedisHandlers, otel, otelInstrumentation } from './drivers.mjs';
 
 const [driver, portText, tracerKind, roundsText = '20', blockText = '500'] = process.argv.slice(2);
 const port = Number(portText);
 const rounds = Number(roundsText);
 const block = Number(blockText);
-const req = workspace({ pg: 'pg8', redis: 'redis5', ioredis: 'ioredis5' }[driver]);
-const otel = workspace('pg8'); // hoisted @opentelemetry/* packages
-const api = otel('@opentelemetry/api');
 const { AsyncLocalStorageContextManager } = otel('@opentelemetry/context-async-hooks');
 
 let provider;
@@ -33,90 +30,22 @@ if (tracerKind === 'sdk') {
 }
 if (tracerKind !== 'agent') api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 
-// The OTel instrumentation is registered before the driver loads (its hook patches on require), then toggled.
-const { registerInstrumentations } = otel('@opentelemetry/instrumentation');
-const instrumentation = {
-  pg: () => new (otel('@opentelemetry/instrumentation-pg').PgInstrumentation)(),
-  redis: () => new (otel('@opentelemetry/instrumentation-redis').RedisInstrumentation)(),
-  ioredis: () => new (otel('@opentelemetry/instrumentation-ioredis').IORedisInstrumentation)(),
-}[driver]();
-registerInstrumentations({ instrumentations: [instrumentation] });
+// Constructed before the driver loads (its hook patches on require), then switched off until its blocks.
+const instrumentation = otelInstrumentation(driver);
 instrumentation.disable();
-
 const tracer = api.trace.getTracer('db-research');
-const CLIENT = api.SpanKind.CLIENT;
-const channelName = { redis: 'node-redis:command', ioredis: 'ioredis:command' }[driver];
 
-/** One CLIENT span per command from the driver's channel; the span rides on the message object. */
-const SPAN = Symbol('span');
-const lightHandlers = {
-  start(message) {
-    const parent = api.context.active();
-    if (api.trace.getSpan(parent) === undefined) return;
-    const name = String(message.command).toUpperCase();
-    message[SPAN] = tracer.startSpan(name, { kind: CLIENT, attributes: {
-      'db.system.name': 'redis', 'db.namespace': String(message.database), 'db.operation.name': name,
-      'db.query.text': name, 'server.address': message.serverAddress, 'server.port': message.serverPort,
-    } }, parent);
-  },
-  error(message) {
-    message[SPAN]?.recordException(message.error);
-    message[SPAN]?.setStatus({ code: api.SpanStatusCode.ERROR });
-  },
-  asyncEnd(message) { message[SPAN]?.end(); },
-};
-const noop = () => {};
-const floorHandlers = { start: noop, end: noop, asyncStart: noop, asyncEnd: noop, error: noop };
-
-const LITERALS = /'(?:[^']|'')*'|\b\d+(?:\.\d+)?\b/g;
-function lightPgQuery(original) {
-  return function query(config) {
-    const parent = api.context.active();
-    if (api.trace.getSpan(parent) === undefined) return original.apply(this, arguments);
-    const text = typeof config === 'string' ? config : config?.text;
-    const operation = /^\s*(\w+)/.exec(text ?? '')?.[1]?.toUpperCase() ?? 'query';
-    const span = tracer.startSpan(operation, { kind: CLIENT, attributes: {
-      'db.system.name': 'postgresql', 'db.namespace': this.database, 'db.operation.name': operation,
-      'db.query.text': text?.replace(LITERALS, '?'), 'server.address': this.host, 'server.port': this.port,
-    } }, parent);
-    const result = original.apply(this, arguments);
-    result?.then?.(() => span.end(), (error) => {
-      span.recordException(error);
-      span.setStatus({ code: api.SpanStatusCode.ERROR });
-      span.end();
-    });
-    return result;
-  };
-}
-
-async function connect() {
-  if (driver === 'pg') {
-    const { Client } = req('pg');
-    const client = new Client({ host: '127.0.0.1', port, user: 'tracekit', password: 'tracekit-test-pw', database: 'tracekit_test' });
-    await client.connect();
-    return { Client, run: () => client.query('SELECT 1'), close: () => client.end() };
-  }
-  if (driver === 'redis') {
-    const client = req('redis').createClient({ socket: { host: '127.0.0.1', port } });
-    await client.connect();
-    await client.set('k', 'v');
-    return { run: () => client.get('k'), close: () => client.close() };
-  }
-  const Redis = req('ioredis');
-  const client = new (Redis.default ?? Redis)({ host: '127.0.0.1', port });
-  await client.set('k', 'v');
-  return { run: () => client.get('k'), close: () => client.quit() };
-}
-
-const client = await connect();
+const client = await connect(driver, port);
 const plainPgQuery = client.Client?.prototype.query;
+const lightHandlers = lightRedisHandlers(tracer);
+const noop = () => {};
 const switches = {
   none: { on: noop, off: noop },
   otel: { on: () => instrumentation.enable(), off: () => instrumentation.disable() },
   light: driver === 'pg'
-    ? { on: () => { client.Client.prototype.query = lightPgQuery(plainPgQuery); }, off: () => { client.Client.prototype.query = plainPgQuery; } }
-    : { on: () => dc.tracingChannel(channelName).subscribe(lightHandlers), off: () => dc.tracingChannel(channelName).unsubscribe(lightHandlers) },
-  floor: { on: () => dc.tracingChannel(channelName).subscribe(floorHandlers), off: () => dc.tracingChannel(channelName).unsubscribe(floorHandlers) },
+    ? { on: () => { client.Client.prototype.query = lightPgQuery(tracer, plainPgQuery); }, off: () => { client.Client.prototype.query = plainPgQuery; } }
+    : { on: () => dc.tracingChannel(CHANNEL[driver]).subscribe(lightHandlers), off: () => dc.tracingChannel(CHANNEL[driver]).unsubscribe(lightHandlers) },
+  floor: { on: () => dc.tracingChannel(CHANNEL[driver]).subscribe(floorHandlers), off: () => dc.tracingChannel(CHANNEL[driver]).unsubscribe(floorHandlers) },
 };
 const variants = ['none', 'otel', ...(tracerKind === 'noop' ? [] : ['light']), ...(driver === 'pg' ? [] : ['floor'])];
 
