@@ -7,13 +7,13 @@
 //
 // Usage: node bench/db-research/query-cost.mjs [--rounds 3] [--count 10000] [--drivers pg,redis,ioredis]
 //        [--variants baseline,tracekit-ctx,...]      (npm run build first: the tracekit variants load dist/)
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startPostgres, startRedis } from '../../test/helpers/db-servers.mjs';
 import { cleanEnv, median, pinned, pinSelf, REGISTER, tracekitEnv } from '../lib/common.mjs';
 import { countSpans, startSink } from '../sink.mjs';
+import { runJsonChild } from './drivers.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const VARIANTS = ['baseline', 'channel-floor', 'tracekit-ctx', 'tracekit+otel', 'tracekit+light', 'otel-sdk', 'otel-noop'];
@@ -31,17 +31,7 @@ function runChild(driver, variant, port, sinkUrl) {
   const preload = variant.startsWith('tracekit') ? ['--import', REGISTER] : [];
   const env = cleanEnv(variant.startsWith('tracekit') ? tracekitEnv(sinkUrl) : {});
   const [file, args] = pinned(1, process.execPath, [...preload, path.join(HERE, 'query-loop.mjs'), driver, variant, String(port), opts.count]);
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { err += d; });
-    child.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`${driver}/${variant} exited ${code}:\n${err}`));
-      resolve({ ...JSON.parse(out.trim().split('\n').pop()), warnings: err.trim() });
-    });
-  });
+  return runJsonChild(`${driver}/${variant}`, file, args, env);
 }
 
 pinSelf(0); // the servers started below inherit CPU 0

@@ -2,12 +2,12 @@
 // answers every driver workspace (each resolving its own major), and is gone after stop(), port and data dir alike.
 // Start and stop durations are printed as diagnostics, not asserted.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import { describe, test } from 'node:test';
 import { startMariadb, startPostgres, startRedis } from '../helpers/db-servers.mjs';
-import { startServer } from '../helpers/server-process.mjs';
+import { makeTempDir, startServer } from '../helpers/server-process.mjs';
 
 /** `require` as seen from a driver workspace, so each gets its own major even when another one is hoisted. */
 const workspace = (name) => createRequire(new URL(`../apps/${name}/package.json`, import.meta.url));
@@ -40,6 +40,7 @@ describe('test database servers', { concurrency: true }, () => {
     const Cursor = workspace('pg8')('pg-cursor');
     assert.match(workspace('pg8')('pg/package.json').version, /^8\./);
     const client = new pg.Client({ host: db.host, port: db.port, user: db.user, password: db.password, database: db.database });
+    client.on('error', () => {}); // errors also reject the query awaited below; an unheard one would mask the first
     await client.connect();
     try {
       const { rows } = await client.query('SELECT $1::int + 1 AS n, current_database() AS db', [41]);
@@ -51,6 +52,7 @@ describe('test database servers', { concurrency: true }, () => {
       await client.end();
     }
     const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    pool.on('error', () => {});
     try {
       assert.equal((await pool.query('SELECT 1 AS one')).rows[0].one, 1);
     } finally {
@@ -108,9 +110,14 @@ describe('test database servers', { concurrency: true }, () => {
 
   test('a server that cannot start fails with its reason and output', async () => {
     const probe = async () => false;
-    await assert.rejects(startServer('Fake', '/bin/sh', ['-c', 'echo boom >&2; exit 3'], { dir: '/nonexistent-dir-ok', cwd: '/', probe }),
-      /Fake did not start \(exit 3\)[\s\S]*boom/);
-    await assert.rejects(startServer('Fake', '/nonexistent/server', [], { dir: '/nonexistent-dir-ok', cwd: '/', probe }),
-      /Fake did not start \(cannot run \/nonexistent\/server/);
+    const dir = makeTempDir('fake');
+    try {
+      await assert.rejects(startServer('Fake', '/bin/sh', ['-c', 'echo boom >&2; exit 3'], { dir, probe }),
+        /Fake did not start \(exit 3\)[\s\S]*boom/);
+      await assert.rejects(startServer('Fake', '/nonexistent/server', [], { dir, probe }),
+        /Fake did not start \(cannot run \/nonexistent\/server/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
