@@ -47,22 +47,31 @@ export class DbSpans {
     return active;
   }
 
+  /**
+   * The span of one query, or undefined when there is nothing to record (an unsampled trace): the caller then
+   * skips all of its own work for it, the end included.
+   */
   start(parent: Context, call: DbCall): Span | undefined {
     const name = call.operation === undefined ? call.system
       : call.collection === undefined ? call.operation : `${call.operation} ${call.collection}`;
-    const attributes: Record<string, string | number> = { 'db.system.name': call.system };
-    if (call.namespace !== undefined && call.namespace !== '') attributes['db.namespace'] = call.namespace;
-    if (call.operation !== undefined) attributes['db.operation.name'] = call.operation;
-    if (call.collection !== undefined) attributes['db.collection.name'] = call.collection;
-    if (call.text !== undefined) attributes['db.query.text'] = call.text;
-    if (call.batchSize !== undefined) attributes['db.operation.batch.size'] = call.batchSize;
-    if (call.host !== undefined && call.host !== '') {
-      attributes['server.address'] = call.host;
-      if (call.port !== undefined && Number.isFinite(call.port)) attributes['server.port'] = call.port;
-      attributes['peer.service'] = this.peerService(call.host, call.port);
-    }
-    const span = startSpan(this.runtime.core, this.scope, parent, name, SpanKind.CLIENT, attributes);
-    return span instanceof Span ? span : undefined;
+    const span = startSpan(this.runtime.core, this.scope, parent, name, SpanKind.CLIENT, undefined);
+    if (!(span instanceof Span) || !span.isRecording()) return undefined;
+    const host = call.host === '' ? undefined : call.host;
+    // One literal with every key a database span can have (absent values undefined, which the encoders skip):
+    // one allocation and one hidden class for all of them, as for SERVER spans.
+    span.attributes = {
+      'db.system.name': call.system,
+      'db.namespace': call.namespace === '' ? undefined : call.namespace,
+      'db.operation.name': call.operation,
+      'db.collection.name': call.collection,
+      'db.query.text': call.text,
+      'db.operation.batch.size': call.batchSize,
+      'server.address': host,
+      'server.port': host === undefined || call.port === undefined || !Number.isFinite(call.port) ? undefined : call.port,
+      'peer.service': host === undefined ? undefined : this.peerService(host, call.port),
+    };
+    span.attributeCount = 9;
+    return span;
   }
 
   /** peer.service per server, computed once: an app talks to a handful of servers, on every query. */
