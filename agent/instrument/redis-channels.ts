@@ -38,9 +38,11 @@ export function redisChannelNames(prefix: string): string[] {
 }
 
 export function subscribeRedisChannels(guard: Guard, spans: DbSpans, options: RedisChannelOptions): void {
-  function start(message: Traced, operation: string, batchSize: number | undefined): void {
+  /** `operation` undefined: the command's own name (read only once a span is wanted). */
+  function start(message: Traced, operation: string | undefined, batchSize: number | undefined): void {
     const parent = DbSpans.parent();
     if (parent === undefined) return;
+    operation ??= String(message.command).toUpperCase();
     const span = spans.start(parent, {
       system: 'redis',
       namespace: message.database === undefined ? undefined : String(message.database),
@@ -55,8 +57,7 @@ export function subscribeRedisChannels(guard: Guard, spans: DbSpans, options: Re
 
   guard.subscribeTracing(`${options.prefix}:command`, {
     start(message) {
-      const traced = message as Traced;
-      start(traced, String(traced.command).toUpperCase(), undefined);
+      start(message as Traced, undefined, undefined);
     },
     error: endMessageSpan,
     asyncStart: endMessageSpan,
