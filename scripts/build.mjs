@@ -45,6 +45,9 @@ const guardAsExternal = {
 
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({ ...common, entryPoints: ['agent/register.ts'], outfile: 'dist/agent.cjs', format: 'cjs', plugins: [guardAsExternal] });
+// OpenTelemetry's mongodb instrumentation, loaded by the mongodb row only when an app loads the driver. No source
+// map: it would add 0.8 MB to the installed package for code that is not ours.
+await build({ ...common, entryPoints: ['agent/instrument/otel-mongodb-entry.ts'], outfile: 'dist/otel-mongodb.cjs', format: 'cjs', sourcemap: false });
 await build({ ...common, entryPoints: ['agent/instrument/guard.ts'], outfile: 'dist/guard.cjs', format: 'cjs', minify: false, keepNames: true });
 // The public entry (`@tracekit/agent`): the handle lookup and the no-op handle only, never the agent itself.
 // It keeps @opentelemetry/api external: the app that imports it shares the app's API copy.

@@ -12,6 +12,7 @@
  * ever handed to the app unguarded.
  */
 import dc from 'node:diagnostics_channel';
+import type { AsyncLocalStorage } from 'node:async_hooks';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyFunction = (...args: any[]) => any;
@@ -164,6 +165,33 @@ export class Guard {
     const channel = dc.tracingChannel(name);
     channel.subscribe(guarded as never);
     this.undo.push(() => channel.unsubscribe(guarded as never));
+  }
+
+  /**
+   * Node's `channel.bindStore`: while a channel's `runStores` runs (a TracingChannel's `start`, or `asyncStart`
+   * around a traced callback), `store` holds what `transform(message)` returns. This is how a driver's callback
+   * gets back its caller's context. A throwing transform keeps the store's current value.
+   */
+  bindStore<T>(channelName: string, store: AsyncLocalStorage<T>, transform: (message: unknown) => T): void {
+    this.checkChannel(channelName);
+    const guard = this;
+    const guarded = (message: unknown): T => {
+      if (guard.on) {
+        try {
+          return transform(message);
+        } catch (error) {
+          guard.fail(error);
+        }
+      }
+      return store.getStore() as T;
+    };
+    const channel = dc.channel(channelName) as dc.Channel & {
+      bindStore?(store: AsyncLocalStorage<T>, transform: (message: unknown) => T): void;
+      unbindStore?(store: AsyncLocalStorage<T>): void;
+    };
+    if (typeof channel.bindStore !== 'function') throw new Error(`${channelName}: this Node has no channel.bindStore`);
+    channel.bindStore(store, guarded);
+    this.undo.push(() => channel.unbindStore?.(store));
   }
 
   /**

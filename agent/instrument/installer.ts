@@ -86,6 +86,10 @@ export class InstrumentationInstaller {
     const builtin = basedir === undefined;
     const version = builtin ? undefined : this.versionAt(basedir);
     if (version !== undefined && !satisfies(version, target.versions, { includePrerelease: true })) {
+      // A row may serve several majors through different files (redis 4's internals, redis 5's channels): only
+      // a version that no target of the row accepts for this package is worth a warning.
+      if (row.definition.modules.some((other) => other.module === target.module &&
+        satisfies(version, other.versions, { includePrerelease: true }))) return exports;
       warnOnce(`version:${row.definition.name}:${target.module}@${version}`,
         `${target.module} ${version} is outside the versions the ${row.definition.name} instrumentation supports ` +
         `(${target.versions}); it is not instrumented, so its spans will be missing`);

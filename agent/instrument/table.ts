@@ -16,6 +16,7 @@ import { httpServer } from './http-server.js';
 import { bunyan } from './bunyan.js';
 import { pino } from './pino.js';
 import { winston } from './winston.js';
+import { DATABASE_INSTRUMENTATIONS } from './databases.js';
 
 export const INSTRUMENTATIONS: readonly AnyInstrumentationDefinition[] = [
   httpServer,
@@ -26,4 +27,5 @@ export const INSTRUMENTATIONS: readonly AnyInstrumentationDefinition[] = [
   pino,
   winston,
   bunyan,
+  ...DATABASE_INSTRUMENTATIONS,
 ];

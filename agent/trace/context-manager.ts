@@ -9,7 +9,8 @@ import type { Context } from '@opentelemetry/api';
 import type { AsyncLocalStorage } from 'node:async_hooks';
 
 export class AgentContextManager extends AsyncLocalStorageContextManager {
-  private readonly storage: AsyncLocalStorage<Context>;
+  /** The one AsyncLocalStorage behind the active context (bound to drivers' channels with `guard.bindStore`). */
+  readonly storage: AsyncLocalStorage<Context>;
 
   constructor() {
     super();

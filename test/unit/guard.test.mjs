@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import dc from 'node:diagnostics_channel';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Guard, isWrapped, originalOf } from '../../agent/instrument/guard.ts';
 
 function newGuard(channels = []) {
@@ -78,4 +79,20 @@ test('protect and callback: failures are contained, callbacks always run', () =>
   const next = guard.callback((x) => x * 2, () => { throw new Error('never'); });
   assert.equal(next(21), 42);
   assert.deepEqual(reports, ['demo: hook bug']);
+});
+
+test('bindStore: the channel runs with our store value; a throwing transform keeps the current one and turns the guard off', () => {
+  const store = new AsyncLocalStorage();
+  const { guard, reports } = newGuard(['tracekit.test.bind']);
+  assert.throws(() => guard.bindStore('not.listed', store, () => 1), /does not list/);
+  guard.bindStore('tracekit.test.bind', store, (message) => {
+    if (message.bad) throw new Error('transform bug');
+    return message.value;
+  });
+  const channel = dc.channel('tracekit.test.bind');
+  assert.equal(channel.runStores({ value: 'caller' }, () => store.getStore()), 'caller');
+  const seen = store.run('outer', () => channel.runStores({ bad: true }, () => store.getStore()));
+  assert.equal(seen, 'outer', 'the store keeps its value');
+  assert.deepEqual(reports, ['demo: transform bug']);
+  assert.equal(store.run('outer', () => channel.runStores({ value: 'caller' }, () => store.getStore())), 'outer', 'unbound once off');
 });
