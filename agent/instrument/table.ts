@@ -13,6 +13,7 @@ import { fastify } from './fastify.js';
 import { fetchClient } from './fetch.js';
 import { httpClient } from './http-client.js';
 import { httpServer } from './http-server.js';
+import { koa } from './koa.js';
 
 export const INSTRUMENTATIONS: readonly AnyInstrumentationDefinition[] = [
   httpServer,
@@ -20,4 +21,5 @@ export const INSTRUMENTATIONS: readonly AnyInstrumentationDefinition[] = [
   fetchClient,
   express,
   fastify,
+  koa,
 ];

@@ -11,6 +11,9 @@ import { rawResponse } from '../helpers/raw-response.mjs';
 
 const EXPRESS = 'test/fixtures/hostile/express-app.cjs';
 const FASTIFY = 'test/fixtures/hostile/fastify-app.cjs';
+const KOA = 'test/fixtures/hostile/koa-app.cjs';
+// Fixtures armed by a GET /trigger request (the others arm themselves at start from HOSTILE).
+const TRIGGERED = [EXPRESS, KOA];
 const ROUTES = ['/users/7', '/call-http', '/call-fetch', '/boom', '/users/8'];
 
 let upstream;
@@ -32,8 +35,9 @@ async function answers(fixture, routes, { hostile, receiver }) {
     ? { env: cleanEnv(extra), preload: false }
     : { env: agentEnv(receiver, extra) });
   try {
-    const before = fixture === EXPRESS ? await rawResponse(`${app.url}/users/1`) : undefined;
-    const trigger = fixture === EXPRESS ? await rawResponse(`${app.url}/trigger`) : undefined;
+    const triggered = TRIGGERED.includes(fixture);
+    const before = triggered ? await rawResponse(`${app.url}/users/1`) : undefined;
+    const trigger = triggered ? await rawResponse(`${app.url}/trigger`) : undefined;
     const list = [];
     for (const route of routes) list.push(await rawResponse(`${app.url}${route}`));
     return { app, before, trigger, list };
@@ -83,6 +87,15 @@ const CASES = [
     isOff: (spans) => {
       const server = spans.filter((s) => s.kind === 2 && s.attributes['url.path'] === '/users/8');
       return server.length === 1 && server[0].name === 'GET';
+    },
+  },
+  {
+    name: 'koa',
+    fixture: KOA,
+    routes: ['/users/7', '/boom', '/users/8'],
+    isOff: (spans) => {
+      const server = spans.filter((s) => s.kind === 2 && s.attributes['url.path'] === '/users/8');
+      return server.length === 1 && server[0].name === 'GET' && server[0].attributes['http.route'] === undefined;
     },
   },
 ];
