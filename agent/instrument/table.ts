@@ -12,6 +12,7 @@ import { express } from './express.js';
 import { fastify } from './fastify.js';
 import { fetchClient } from './fetch.js';
 import { httpClient } from './http-client.js';
+import { hapi } from './hapi.js';
 import { httpServer } from './http-server.js';
 import { koa } from './koa.js';
 
@@ -22,4 +23,5 @@ export const INSTRUMENTATIONS: readonly AnyInstrumentationDefinition[] = [
   express,
   fastify,
   koa,
+  hapi,
 ];

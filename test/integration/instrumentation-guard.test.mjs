@@ -12,8 +12,9 @@ import { rawResponse } from '../helpers/raw-response.mjs';
 const EXPRESS = 'test/fixtures/hostile/express-app.cjs';
 const FASTIFY = 'test/fixtures/hostile/fastify-app.cjs';
 const KOA = 'test/fixtures/hostile/koa-app.cjs';
+const HAPI = 'test/fixtures/hostile/hapi-app.cjs';
 // Fixtures armed by a GET /trigger request (the others arm themselves at start from HOSTILE).
-const TRIGGERED = [EXPRESS, KOA];
+const TRIGGERED = [EXPRESS, KOA, HAPI];
 const ROUTES = ['/users/7', '/call-http', '/call-fetch', '/boom', '/users/8'];
 
 let upstream;
@@ -96,6 +97,16 @@ const CASES = [
     isOff: (spans) => {
       const server = spans.filter((s) => s.kind === 2 && s.attributes['url.path'] === '/users/8');
       return server.length === 1 && server[0].name === 'GET' && server[0].attributes['http.route'] === undefined;
+    },
+  },
+  {
+    name: 'hapi',
+    fixture: HAPI,
+    routes: ['/users/7', '/boom', '/users/8'],
+    isOff: (spans) => {
+      const server = spans.filter((s) => s.kind === 2 && ['/users/8', '/boom'].includes(s.attributes['url.path']));
+      // Off: no templates, and the 500 of /boom carries no exception event (only its status).
+      return server.length === 2 && server.every((s) => s.name === 'GET' && s.events.length === 0);
     },
   },
 ];
