@@ -15,6 +15,7 @@ import { httpClient } from './http-client.js';
 import { hapi } from './hapi.js';
 import { httpServer } from './http-server.js';
 import { koa } from './koa.js';
+import { nestjs } from './nestjs.js';
 
 export const INSTRUMENTATIONS: readonly AnyInstrumentationDefinition[] = [
   httpServer,
@@ -24,4 +25,5 @@ export const INSTRUMENTATIONS: readonly AnyInstrumentationDefinition[] = [
   fastify,
   koa,
   hapi,
+  nestjs,
 ];

@@ -13,6 +13,7 @@ const EXPRESS = 'test/fixtures/hostile/express-app.cjs';
 const FASTIFY = 'test/fixtures/hostile/fastify-app.cjs';
 const KOA = 'test/fixtures/hostile/koa-app.cjs';
 const HAPI = 'test/fixtures/hostile/hapi-app.cjs';
+const NEST = 'test/fixtures/hostile/nest-app.cjs';
 // Fixtures armed by a GET /trigger request (the others arm themselves at start from HOSTILE).
 const TRIGGERED = [EXPRESS, KOA, HAPI];
 const ROUTES = ['/users/7', '/call-http', '/call-fetch', '/boom', '/users/8'];
@@ -107,6 +108,17 @@ const CASES = [
       const server = spans.filter((s) => s.kind === 2 && ['/users/8', '/boom'].includes(s.attributes['url.path']));
       // Off: no templates, and the 500 of /boom carries no exception event (only its status).
       return server.length === 2 && server.every((s) => s.name === 'GET' && s.events.length === 0);
+    },
+  },
+  {
+    name: 'nestjs',
+    fixture: NEST,
+    routes: ['/users/7', '/boom', '/users/8'],
+    // Off from start-up: templates still come from the Express row, but no Nest names and no recorded exception.
+    isOff: (spans) => {
+      const server = spans.filter((s) => s.kind === 2 && ['/users/8', '/boom'].includes(s.attributes['url.path']));
+      return server.length === 2 && server.every((s) => s.attributes['nestjs.controller'] === undefined &&
+        s.attributes['code.function.name'] === undefined && s.events.length === 0);
     },
   },
 ];

@@ -617,7 +617,7 @@ describe('instrumentations', () => {
   });
   test('unknown names: one warning listing them and the known ones', () => {
     const r = read({ TRACEKIT_DISABLED_INSTRUMENTATIONS: 'mysql,express,sails' });
-    assertOneWarning(r, 'TRACEKIT_DISABLED_INSTRUMENTATIONS', '"mysql"', '"sails"', 'http, https, http-client, fetch, express, fastify, koa, hapi');
+    assertOneWarning(r, 'TRACEKIT_DISABLED_INSTRUMENTATIONS', '"mysql"', '"sails"', 'http, https, http-client, fetch, express, fastify, koa, hapi, nestjs');
     assert.deepEqual([...r.config.disabledInstrumentations], ['express']);
   });
   test('TRACEKIT_AUTO_INSTRUMENT_HTTP_CLIENT=false also disables http-client and fetch', () => {
