@@ -2,14 +2,15 @@
  * Fastify 4 and 5: route templates and errors for the SERVER span, with nothing patched. Fastify publishes every
  * new instance on the `fastify.initialization` diagnostics channel (4.x and 5.x); there we add
  *   - an `onRoute` hook that wraps each route handler to report `routeOptions.url` (the template, with plugin
- *     prefixes already applied) — one extra function call per request, cheaper than a request hook;
+ *     prefixes already applied) and the handler's name, read once per route — one extra function call per
+ *     request, cheaper than a request hook;
  *   - an `onError` hook, which Fastify runs only for failing requests, to note the error.
  * Requests answered by a hook before the handler runs (an auth hook's 401, say) are named from the onError hook
  * when they fail, else keep the bare `METHOD` name (noted in docs/architecture.md).
  */
 import { defineInstrumentation } from './definition.js';
 import type { Guard } from './guard.js';
-import { noteServerError, setRoute } from './server-state.js';
+import { noteServerError, setHandler, setRoute } from './server-state.js';
 
 const INITIALIZATION = 'fastify.initialization';
 
@@ -64,10 +65,15 @@ function onRoute(guard: Guard, routeOptions: RouteOptions): void {
   const handler = routeOptions.handler;
   const url = routeOptions.url ?? routeOptions.path;
   if (typeof handler !== 'function' || typeof url !== 'string') return;
+  // Resolved here, once per route. `handler: async () => …` in route options is named `handler` by the language.
+  const name = handler.name !== 'handler' ? handler.name : undefined;
   routeOptions.handler = guard.around(handler, {
     enter(_self, args) {
       const request = args[0] as FastifyRequest | undefined;
-      if (request != null) setRoute(request.raw, url);
+      if (request != null) {
+        setRoute(request.raw, url);
+        setHandler(request.raw, name);
+      }
       return undefined;
     },
   });

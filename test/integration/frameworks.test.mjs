@@ -47,6 +47,8 @@ for (const fixture of APPS) {
       assert.equal(span.name, 'GET /users/:id');
       const a = span.attributes;
       assert.equal(a['http.route'], '/users/:id');
+      // Several handlers (Express: a middleware, then the handler): the last one's name.
+      assert.equal(a['code.function.name'], 'getUser');
       assert.equal(a['http.method'], 'GET');
       assert.equal(a['http.request.method'], 'GET');
       assert.equal(a['http.status_code'], 200);
@@ -69,14 +71,25 @@ for (const fixture of APPS) {
       const { span } = await spanFor('/api/v1/items/7');
       assert.equal(span.name, 'GET /api/v1/items/:itemId');
       assert.equal(span.attributes['http.route'], '/api/v1/items/:itemId');
+      assert.equal(span.attributes['code.function.name'], 'getItem');
+    });
+
+    test('an anonymous handler: no code.function.name', async () => {
+      const { span, response } = await spanFor('/anonymous');
+      assert.equal(response.body, 'no name');
+      assert.equal(span.name, 'GET /anonymous');
+      assert.equal(span.attributes['code.function.name'], undefined);
     });
 
     if (fixture.express) {
       test('app.route() with several methods', async () => {
-        assert.equal((await spanFor('/books/3')).span.name, 'GET /books/:bookId');
+        const get = (await spanFor('/books/3')).span;
+        assert.equal(get.name, 'GET /books/:bookId');
+        assert.equal(get.attributes['code.function.name'], 'getBook');
         const { span, response } = await spanFor('/books/3', { method: 'POST' });
         assert.equal(response.status, 201);
         assert.equal(span.name, 'POST /books/:bookId');
+        assert.equal(span.attributes['code.function.name'], 'createBook');
       });
 
       test('next(err) answered with a 4xx by the app\'s own error handler is not an error of the app', async () => {

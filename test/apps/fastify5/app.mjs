@@ -3,10 +3,10 @@ import Fastify from 'fastify';
 const fastify = Fastify({ logger: false });
 import { Readable } from 'node:stream';
 
-fastify.get('/users/:id', async (request) => ({ id: request.params.id, name: 'Ada' }));
+fastify.get('/users/:id', async function getUser(request) { return { id: request.params.id, name: 'Ada' }; });
 fastify.register(async (api) => {
   api.register(async (v1) => {
-    v1.get('/items/:itemId', async (request) => ({ item: request.params.itemId }));
+    v1.get('/items/:itemId', async function getItem(request) { return { item: request.params.itemId }; });
   }, { prefix: '/v1' });
 }, { prefix: '/api' });
 fastify.get('/error-sync', () => { throw new Error('boom sync'); });
@@ -19,6 +19,7 @@ fastify.get('/stream', (request, reply) => { reply.send(Readable.from(['chunk 0\
 fastify.get('/redirect', (request, reply) => { reply.redirect('/users/1'); });
 fastify.get('/slow', async () => { await new Promise((r) => setTimeout(r, 1500)); return 'late'; });
 fastify.get('/health', async () => 'ok');
+fastify.route({ method: 'GET', url: '/anonymous', handler: async () => 'no name' });
 fastify.get('/fetch-upstream', async (request, reply) => {
   const upstream = await fetch(`http://127.0.0.1:${request.query.port}/check`);
   reply.code(upstream.status);
