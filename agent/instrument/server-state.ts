@@ -28,6 +28,12 @@ export function setRoute(req: unknown, route: string): void {
   if (traced[kSpan] !== undefined) traced[kRoute] = route;
 }
 
+/** Whether a traced request still lacks its route template (a framework may then look it up late). */
+export function lacksRoute(req: unknown): boolean {
+  const traced = req as TracedRequest | undefined;
+  return traced != null && traced[kSpan] !== undefined && traced[kRoute] === undefined;
+}
+
 /**
  * The name of the route handler that answers (`code.function.name`). Frameworks resolve it once per route, when
  * the route is registered, and hand the string over per request; an empty name (an anonymous handler) is dropped.

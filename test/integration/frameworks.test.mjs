@@ -119,6 +119,20 @@ for (const fixture of APPS) {
         assert.equal(span.events.find((e) => e.name === 'exception').attributes['exception.type'], 'TypeError');
       });
 
+      test('a request answered by an onRequest hook (401) still gets its route template', async () => {
+        const denied = await spanFor('/secure/accounts/5');
+        assert.equal(denied.response.status, 401);
+        assert.equal(denied.span.name, 'GET /secure/accounts/:accountId');
+        assert.equal(denied.span.attributes['http.route'], '/secure/accounts/:accountId');
+        assert.equal(denied.span.status.code, 0);
+        // The handler never ran: it did not answer, so it is not named.
+        assert.equal(denied.span.attributes['code.function.name'], undefined);
+        const allowed = await spanFor('/secure/accounts/5', { headers: { authorization: 'Bearer ok' } });
+        assert.equal(allowed.response.status, 200);
+        assert.equal(allowed.span.name, 'GET /secure/accounts/:accountId');
+        assert.equal(allowed.span.attributes['code.function.name'], 'getAccount');
+      });
+
       test('a streamed reply ends the span when the stream ends', async () => {
         const { span, response } = await spanFor('/stream');
         assert.equal(response.body, 'chunk 0\nchunk 1\nchunk 2\n');

@@ -9,6 +9,13 @@ fastify.register(async (api) => {
     v1.get('/items/:itemId', async function getItem(request) { return { item: request.params.itemId }; });
   }, { prefix: '/v1' });
 }, { prefix: '/api' });
+// An auth hook that answers 401 before the handler runs.
+fastify.register(async (secure) => {
+  secure.addHook('onRequest', async (request, reply) => {
+    if (request.headers.authorization !== 'Bearer ok') return reply.code(401).send({ error: 'unauthorized' });
+  });
+  secure.get('/accounts/:accountId', async function getAccount(request) { return { account: request.params.accountId }; });
+}, { prefix: '/secure' });
 fastify.get('/error-sync', () => { throw new Error('boom sync'); });
 fastify.get('/error-async', async () => {
   await new Promise((r) => setTimeout(r, 5));
