@@ -7,35 +7,45 @@ import { startReceiver } from './receiver.mjs';
 import { agentEnv, request, startApp, stopApp } from './app.mjs';
 
 /**
+ * Starts `fixture` under the preload once for the enclosing describe block (before/after hooks) and returns
+ * { spanFor, app(), receiver() }: spanFor(path) sends one request with a unique marker and returns the single
+ * SERVER span it produced, with the response.
+ */
+export function useFixture(fixture, env = {}) {
+  let receiver;
+  let app;
+  before(async () => {
+    receiver = await startReceiver();
+    app = await startApp(fixture, { env: agentEnv(receiver, { TRACEKIT_SERVICE_NAME: 'shop', ...env }) });
+  });
+  after(async () => {
+    if (app) await stopApp(app);
+    await receiver?.close();
+  });
+
+  async function spanFor(path, { method = 'GET', headers = {} } = {}) {
+    const marker = `req-${Math.random().toString(36).slice(2)}`;
+    const response = await request(`${app.url}${path}`, { method, headers: { 'user-agent': marker, ...headers } });
+    const [span] = await receiver.waitForSpans((s) => s.kind === 2 && s.attributes['user_agent.original'] === marker);
+    // A duplicate (a second SERVER span for the same request) gets the chance to arrive before asserting one.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const all = receiver.spans().filter((s) => s.kind === 2 && s.attributes['user_agent.original'] === marker);
+    assert.equal(all.length, 1, `exactly one SERVER span per request, got ${all.length}`);
+    return { span, response };
+  }
+  return { spanFor, app: () => app, receiver: () => receiver };
+}
+
+/**
  * `routes` maps each case to the fixture's path, template and handler name:
  * { user, nested, anonymous?, missing } as { path, template, handler? } (no `anonymous` where handlers always
  * have names).
- * `extra(context)` adds framework-specific tests; context.spanFor(path) returns { span, response }.
+ * `extra(context)` adds framework-specific tests, with the context useFixture returns.
  */
 export function describeFramework({ name, fixture, routes, env = {}, extra }) {
   describe(name, () => {
-    let receiver;
-    let app;
-    before(async () => {
-      receiver = await startReceiver();
-      app = await startApp(fixture, { env: agentEnv(receiver, { TRACEKIT_SERVICE_NAME: 'shop', ...env }) });
-    });
-    after(async () => {
-      if (app) await stopApp(app);
-      await receiver?.close();
-    });
-
-    /** Sends one request with a unique marker and returns the single SERVER span it produced. */
-    async function spanFor(path, { method = 'GET', headers = {} } = {}) {
-      const marker = `req-${Math.random().toString(36).slice(2)}`;
-      const response = await request(`${app.url}${path}`, { method, headers: { 'user-agent': marker, ...headers } });
-      const [span] = await receiver.waitForSpans((s) => s.kind === 2 && s.attributes['user_agent.original'] === marker);
-      // A duplicate (a second SERVER span for the same request) gets the chance to arrive before asserting one.
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      const all = receiver.spans().filter((s) => s.kind === 2 && s.attributes['user_agent.original'] === marker);
-      assert.equal(all.length, 1, `exactly one SERVER span per request, got ${all.length}`);
-      return { span, response };
-    }
+    const context = useFixture(fixture, env);
+    const { spanFor } = context;
 
     const assertOk = (span, route) => {
       assert.equal(span.name, `GET ${route.template}`);
@@ -110,13 +120,13 @@ export function describeFramework({ name, fixture, routes, env = {}, extra }) {
         const port = upstream.address().port;
         const { span, response } = await spanFor(`/fetch-upstream?port=${port}`);
         assert.equal(response.body, 'upstream ok');
-        const [client] = await receiver.waitForSpans((s) => s.kind === 3 && s.traceId === span.traceId && s.attributes['server.port'] === port);
+        const [client] = await context.receiver().waitForSpans((s) => s.kind === 3 && s.traceId === span.traceId && s.attributes['server.port'] === port);
         assert.equal(client.parentSpanId, span.spanId);
       } finally {
         upstream.close();
       }
     });
 
-    extra?.({ spanFor, app: () => app, receiver: () => receiver });
+    extra?.(context);
   });
 }

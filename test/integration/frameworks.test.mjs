@@ -3,8 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { startReceiver } from '../helpers/receiver.mjs';
-import { agentEnv, request, startApp, stopApp } from '../helpers/app.mjs';
+import { useFixture } from '../helpers/framework-cases.mjs';
 
 const APPS = [
   { name: 'Express 4 (CommonJS)', fixture: 'test/apps/express4/app.cjs', express: true },
@@ -13,33 +12,13 @@ const APPS = [
   { name: 'Fastify 5 (ESM)', fixture: 'test/apps/fastify5/app.mjs', express: false },
 ];
 
-const serverSpans = (spans) => spans.filter((span) => span.kind === 2);
-
 for (const fixture of APPS) {
   describe(fixture.name, () => {
-    let receiver;
+    const { spanFor, app: appOf, receiver: receiverOf } = useFixture(fixture.fixture);
+    // The fixture's process and the receiver, once started by the before hook.
     let app;
-
-    before(async () => {
-      receiver = await startReceiver();
-      app = await startApp(fixture.fixture, { env: agentEnv(receiver, { TRACEKIT_SERVICE_NAME: 'shop' }) });
-    });
-    after(async () => {
-      if (app) await stopApp(app);
-      await receiver?.close();
-    });
-
-    /** Sends one request with a unique marker header and returns the single SERVER span it produced. */
-    async function spanFor(path, { method = 'GET', headers = {} } = {}) {
-      const marker = `req-${Math.random().toString(36).slice(2)}`;
-      const response = await request(`${app.url}${path}`, { method, headers: { 'user-agent': marker, ...headers } });
-      const spans = await receiver.waitForSpans((span) => span.kind === 2 && span.attributes['user_agent.original'] === marker);
-      // Give a duplicate (a second SERVER span for the same request) the chance to arrive before asserting one.
-      await new Promise((resolve) => setTimeout(resolve, 120));
-      const all = serverSpans(receiver.spans()).filter((span) => span.attributes['user_agent.original'] === marker);
-      assert.equal(all.length, 1, `exactly one SERVER span per request, got ${all.length}`);
-      return { span: spans[0], response };
-    }
+    let receiver;
+    before(() => { app = appOf(); receiver = receiverOf(); });
 
     test('route template, TraceKit and OpenTelemetry attributes, resource', async () => {
       const { span, response } = await spanFor('/users/42?tab=orders', { headers: { 'x-forwarded-for': '203.0.113.7, 10.0.0.1' } });
