@@ -8,19 +8,34 @@
  *   - `Layer#handle_request` (4) / `Layer#handleRequest` (5) keeps a per-request stack of mount paths, records
  *     the template when a route layer runs, and wraps `next` to see `next(err)`, which is also where Express
  *     delivers errors thrown by handlers, sync or async.
+ * Handler names: `Route`'s registration methods (`get`, `post`, …, `all`) are wrapped so that each registration
+ * recomputes, per HTTP method, the name of the last handler the route runs for it (the one that answers); a
+ * request only looks its method up.
  */
 import { defineInstrumentation } from './definition.js';
 import type { Guard } from './guard.js';
-import { noteServerError, serverSpanOf, setRoute } from './server-state.js';
+import { noteServerError, serverSpanOf, setHandler, setRoute } from './server-state.js';
 
 const kMountPath = Symbol('tracekit.mountPath');
+const kHandlerNames = Symbol('tracekit.handlerNames');
+// Route methods that are not registrations.
+const NOT_REGISTRATIONS = new Set(['constructor', 'dispatch', '_handles_method', '_handlesMethod', '_options', '_methods']);
 const kMountStack = Symbol('tracekit.mountStack');
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyFunction = (...args: any[]) => unknown;
 
+/** Per upper-case method, the answering handler's name (null: anonymous); `*` for methods only `all` serves. */
+type HandlerNames = Record<string, string | null | undefined>;
+
+interface RouteLike {
+  path?: unknown;
+  stack?: Array<{ method?: unknown; handle?: unknown }>;
+  [kHandlerNames]?: HandlerNames;
+}
+
 interface Layer {
-  route?: { path?: unknown };
+  route?: RouteLike;
   [kMountPath]?: string;
 }
 
@@ -35,6 +50,7 @@ interface RequestState {
 interface ExpressState {
   patchLayer(exports: unknown, method: 'handle_request' | 'handleRequest'): unknown;
   patchUse(target: unknown): void;
+  patchRoute(exports: unknown): unknown;
 }
 
 export const express = defineInstrumentation<ExpressState>({
@@ -44,8 +60,10 @@ export const express = defineInstrumentation<ExpressState>({
     // Express 4 keeps its router inside the package.
     { module: 'express', file: 'lib/router/layer', versions: '>=4 <5', patch: (exports, state) => state.patchLayer(exports, 'handle_request') },
     { module: 'express', file: 'lib/router', versions: '>=4 <5', patch: (exports, state) => { state.patchUse(exports); return exports; } },
+    { module: 'express', file: 'lib/router/route', versions: '>=4 <5', patch: (exports, state) => state.patchRoute(exports) },
     // Express 5 uses the `router` package (v2).
     { module: 'router', file: 'lib/layer', versions: '>=2 <3', patch: (exports, state) => state.patchLayer(exports, 'handleRequest') },
+    { module: 'router', file: 'lib/route', versions: '>=2 <3', patch: (exports, state) => state.patchRoute(exports) },
     {
       module: 'router',
       versions: '>=2 <3',
@@ -78,7 +96,50 @@ function createExpressState(_runtime: unknown, guard: Guard): ExpressState {
         },
       });
     },
+    patchRoute(exports) {
+      const proto = (exports as { prototype?: Record<string, unknown> } | undefined)?.prototype;
+      if (proto == null) return exports;
+      for (const key of Object.getOwnPropertyNames(proto)) {
+        if (NOT_REGISTRATIONS.has(key) || typeof proto[key] !== 'function') continue;
+        guard.wrap(proto, key, {
+          exit: (_state, _result, error, route) => {
+            if (error === undefined) nameHandlers(route as RouteLike);
+            return undefined;
+          },
+        });
+      }
+      return exports;
+    },
   };
+}
+
+/** Registration time: for each method, the name of the last handler the route runs for it. */
+function nameHandlers(route: RouteLike): void {
+  const stack = route?.stack;
+  if (!Array.isArray(stack)) return;
+  const names: HandlerNames = Object.create(null) as HandlerNames;
+  for (const layer of stack) {
+    const handle = layer?.handle;
+    const name = typeof handle === 'function' && handle.name !== '' ? handle.name : null;
+    if (typeof layer?.method === 'string') {
+      names[layer.method.toUpperCase()] = name;
+    } else {
+      // An `all` handler runs for every method, after the ones registered before it.
+      for (const method of Object.keys(names)) names[method] = name;
+      names['*'] = name;
+    }
+  }
+  route[kHandlerNames] = names;
+}
+
+function handlerNameFor(route: RouteLike, method: string | undefined): string | undefined {
+  const names = route[kHandlerNames];
+  if (names === undefined || method === undefined) return undefined;
+  let name = names[method];
+  // Express answers HEAD with the GET handlers when the route has none of its own.
+  if (name === undefined && method === 'HEAD') name = names.GET;
+  if (name === undefined) name = names['*'];
+  return name ?? undefined;
 }
 
 /** Runs before every layer of a traced request: route template, mount stack, and a `next` that sees errors. */
@@ -89,7 +150,10 @@ function enterLayer(guard: Guard, layer: Layer, args: IArguments): undefined {
   const state = req as RequestState;
   const mounts = state[kMountStack];
   const route = layer.route;
-  if (route !== undefined) setRoute(req, joinRoute(mounts, pathToString(route.path)));
+  if (route !== undefined) {
+    setRoute(req, joinRoute(mounts, pathToString(route.path)));
+    setHandler(req, handlerNameFor(route, (req as { method?: string }).method));
+  }
   const mountPath = layer[kMountPath];
   let depth = -1;
   if (mountPath !== undefined) {

@@ -17,7 +17,7 @@ import { startSpan } from '../trace/tracer.js';
 import { clientIpFrom, equalsLowerCase, redactQuery, unmapIpv4 } from './http-attributes.js';
 import { defineInstrumentation } from './definition.js';
 import type { Guard } from './guard.js';
-import { kError, kRoute, kSpan } from './server-state.js';
+import { kError, kHandler, kRoute, kSpan } from './server-state.js';
 import type { TracedRequest } from './server-state.js';
 import type { AgentRuntime } from './types.js';
 
@@ -155,12 +155,13 @@ function subscribeServerChannels(runtime: AgentRuntime, guard: Guard): void {
       'server.address': host === undefined ? undefined : hasPort ? host.slice(0, hostColon) : host,
       'server.port': host === undefined || !Number.isInteger(portNumber) ? undefined : portNumber,
       'http.route': undefined,
+      'code.function.name': undefined,
       'http.status_code': undefined,
       'http.response.status_code': undefined,
       'http.aborted': undefined,
       'http.duration_ms': undefined,
     };
-    span.attributeCount = 17;
+    span.attributeCount = 18;
   }
 
   function onResponseFinish(message: unknown): void {
@@ -185,6 +186,8 @@ function endServerSpan(span: Span, request: TracedRequest, statusCode: number | 
       attributes['http.route'] = route;
       span.name = `${span.name} ${route}`;
     }
+    const handler = request[kHandler];
+    if (handler !== undefined) attributes['code.function.name'] = handler;
     if (statusCode !== undefined) {
       attributes['http.status_code'] = statusCode;
       attributes['http.response.status_code'] = statusCode;

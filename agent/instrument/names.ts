@@ -4,7 +4,7 @@
  * instrumentation; a unit test checks that both agree.
  */
 export const INSTRUMENTATION_NAMES = [
-  'http', 'https', 'http-client', 'fetch', 'express', 'fastify',
+  'http', 'https', 'http-client', 'fetch', 'express', 'fastify', 'koa', 'hapi', 'nestjs',
   'pg', 'mysql2', 'redis', 'ioredis', 'mongodb',
   'pino', 'winston', 'bunyan',
 ] as const;

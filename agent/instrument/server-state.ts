@@ -9,11 +9,13 @@ import type { Span } from '../trace/span.js';
 export const kSpan = Symbol('tracekit.span');
 export const kRoute = Symbol('tracekit.route');
 export const kError = Symbol('tracekit.error');
+export const kHandler = Symbol('tracekit.handler');
 
 export interface TracedRequest extends IncomingMessage {
   [kSpan]?: Span;
   [kRoute]?: string;
   [kError]?: unknown;
+  [kHandler]?: string;
 }
 
 export function serverSpanOf(req: unknown): Span | undefined {
@@ -24,6 +26,21 @@ export function serverSpanOf(req: unknown): Span | undefined {
 export function setRoute(req: unknown, route: string): void {
   const traced = req as TracedRequest;
   if (traced[kSpan] !== undefined) traced[kRoute] = route;
+}
+
+/** Whether a traced request still lacks its route template (a framework may then look it up late). */
+export function lacksRoute(req: unknown): boolean {
+  const traced = req as TracedRequest | undefined;
+  return traced != null && traced[kSpan] !== undefined && traced[kRoute] === undefined;
+}
+
+/**
+ * The name of the route handler that answers (`code.function.name`). Frameworks resolve it once per route, when
+ * the route is registered, and hand the string over per request; an empty name (an anonymous handler) is dropped.
+ */
+export function setHandler(req: unknown, name: string | undefined): void {
+  const traced = req as TracedRequest;
+  if (traced != null && traced[kSpan] !== undefined && name) traced[kHandler] = name;
 }
 
 /**

@@ -12,11 +12,14 @@ import { express } from './express.js';
 import { fastify } from './fastify.js';
 import { fetchClient } from './fetch.js';
 import { httpClient } from './http-client.js';
+import { hapi } from './hapi.js';
 import { httpServer } from './http-server.js';
 import { bunyan } from './bunyan.js';
 import { pino } from './pino.js';
 import { winston } from './winston.js';
 import { DATABASE_INSTRUMENTATIONS } from './databases.js';
+import { koa } from './koa.js';
+import { nestjs } from './nestjs.js';
 
 export const INSTRUMENTATIONS: readonly AnyInstrumentationDefinition[] = [
   httpServer,
@@ -24,6 +27,9 @@ export const INSTRUMENTATIONS: readonly AnyInstrumentationDefinition[] = [
   fetchClient,
   express,
   fastify,
+  koa,
+  hapi,
+  nestjs,
   pino,
   winston,
   bunyan,

@@ -14,6 +14,8 @@ export const RESULTS_DIR = path.join(BENCH_DIR, 'results');
 export const APPS = {
   express5: path.join(BENCH_DIR, 'apps', 'express5.cjs'),
   fastify5: path.join(BENCH_DIR, 'apps', 'fastify5.cjs'),
+  koa3: path.join(BENCH_DIR, 'apps', 'koa3.cjs'),
+  'nest11-express': path.join(BENCH_DIR, 'apps', 'nest11-express.cjs'),
   // A handler that awaits a 1 ms timer and makes one fetch to a local upstream (not under the agent).
   'express5-realistic': path.join(BENCH_DIR, 'apps', 'express5-realistic.cjs'),
 };

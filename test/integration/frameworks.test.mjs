@@ -3,8 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { startReceiver } from '../helpers/receiver.mjs';
-import { agentEnv, request, startApp, stopApp } from '../helpers/app.mjs';
+import { useFixture } from '../helpers/framework-cases.mjs';
 
 const APPS = [
   { name: 'Express 4 (CommonJS)', fixture: 'test/apps/express4/app.cjs', express: true },
@@ -13,33 +12,13 @@ const APPS = [
   { name: 'Fastify 5 (ESM)', fixture: 'test/apps/fastify5/app.mjs', express: false },
 ];
 
-const serverSpans = (spans) => spans.filter((span) => span.kind === 2);
-
 for (const fixture of APPS) {
   describe(fixture.name, () => {
-    let receiver;
+    const { spanFor, app: appOf, receiver: receiverOf } = useFixture(fixture.fixture);
+    // The fixture's process and the receiver, once started by the before hook.
     let app;
-
-    before(async () => {
-      receiver = await startReceiver();
-      app = await startApp(fixture.fixture, { env: agentEnv(receiver, { TRACEKIT_SERVICE_NAME: 'shop' }) });
-    });
-    after(async () => {
-      if (app) await stopApp(app);
-      await receiver?.close();
-    });
-
-    /** Sends one request with a unique marker header and returns the single SERVER span it produced. */
-    async function spanFor(path, { method = 'GET', headers = {} } = {}) {
-      const marker = `req-${Math.random().toString(36).slice(2)}`;
-      const response = await request(`${app.url}${path}`, { method, headers: { 'user-agent': marker, ...headers } });
-      const spans = await receiver.waitForSpans((span) => span.kind === 2 && span.attributes['user_agent.original'] === marker);
-      // Give a duplicate (a second SERVER span for the same request) the chance to arrive before asserting one.
-      await new Promise((resolve) => setTimeout(resolve, 120));
-      const all = serverSpans(receiver.spans()).filter((span) => span.attributes['user_agent.original'] === marker);
-      assert.equal(all.length, 1, `exactly one SERVER span per request, got ${all.length}`);
-      return { span: spans[0], response };
-    }
+    let receiver;
+    before(() => { app = appOf(); receiver = receiverOf(); });
 
     test('route template, TraceKit and OpenTelemetry attributes, resource', async () => {
       const { span, response } = await spanFor('/users/42?tab=orders', { headers: { 'x-forwarded-for': '203.0.113.7, 10.0.0.1' } });
@@ -47,6 +26,8 @@ for (const fixture of APPS) {
       assert.equal(span.name, 'GET /users/:id');
       const a = span.attributes;
       assert.equal(a['http.route'], '/users/:id');
+      // Several handlers (Express: a middleware, then the handler): the last one's name.
+      assert.equal(a['code.function.name'], 'getUser');
       assert.equal(a['http.method'], 'GET');
       assert.equal(a['http.request.method'], 'GET');
       assert.equal(a['http.status_code'], 200);
@@ -69,14 +50,25 @@ for (const fixture of APPS) {
       const { span } = await spanFor('/api/v1/items/7');
       assert.equal(span.name, 'GET /api/v1/items/:itemId');
       assert.equal(span.attributes['http.route'], '/api/v1/items/:itemId');
+      assert.equal(span.attributes['code.function.name'], 'getItem');
+    });
+
+    test('an anonymous handler: no code.function.name', async () => {
+      const { span, response } = await spanFor('/anonymous');
+      assert.equal(response.body, 'no name');
+      assert.equal(span.name, 'GET /anonymous');
+      assert.equal(span.attributes['code.function.name'], undefined);
     });
 
     if (fixture.express) {
       test('app.route() with several methods', async () => {
-        assert.equal((await spanFor('/books/3')).span.name, 'GET /books/:bookId');
+        const get = (await spanFor('/books/3')).span;
+        assert.equal(get.name, 'GET /books/:bookId');
+        assert.equal(get.attributes['code.function.name'], 'getBook');
         const { span, response } = await spanFor('/books/3', { method: 'POST' });
         assert.equal(response.status, 201);
         assert.equal(span.name, 'POST /books/:bookId');
+        assert.equal(span.attributes['code.function.name'], 'createBook');
       });
 
       test('next(err) answered with a 4xx by the app\'s own error handler is not an error of the app', async () => {
@@ -104,6 +96,20 @@ for (const fixture of APPS) {
         assert.equal(span.name, 'GET /reply-error');
         assert.equal(span.status.code, 2);
         assert.equal(span.events.find((e) => e.name === 'exception').attributes['exception.type'], 'TypeError');
+      });
+
+      test('a request answered by an onRequest hook (401) still gets its route template', async () => {
+        const denied = await spanFor('/secure/accounts/5');
+        assert.equal(denied.response.status, 401);
+        assert.equal(denied.span.name, 'GET /secure/accounts/:accountId');
+        assert.equal(denied.span.attributes['http.route'], '/secure/accounts/:accountId');
+        assert.equal(denied.span.status.code, 0);
+        // The handler never ran: it did not answer, so it is not named.
+        assert.equal(denied.span.attributes['code.function.name'], undefined);
+        const allowed = await spanFor('/secure/accounts/5', { headers: { authorization: 'Bearer ok' } });
+        assert.equal(allowed.response.status, 200);
+        assert.equal(allowed.span.name, 'GET /secure/accounts/:accountId');
+        assert.equal(allowed.span.attributes['code.function.name'], 'getAccount');
       });
 
       test('a streamed reply ends the span when the stream ends', async () => {

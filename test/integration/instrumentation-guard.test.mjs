@@ -11,6 +11,11 @@ import { rawResponse } from '../helpers/raw-response.mjs';
 
 const EXPRESS = 'test/fixtures/hostile/express-app.cjs';
 const FASTIFY = 'test/fixtures/hostile/fastify-app.cjs';
+const KOA = 'test/fixtures/hostile/koa-app.cjs';
+const HAPI = 'test/fixtures/hostile/hapi-app.cjs';
+const NEST = 'test/fixtures/hostile/nest-app.cjs';
+// Fixtures armed by a GET /trigger request (the others arm themselves at start from HOSTILE).
+const TRIGGERED = [EXPRESS, KOA, HAPI];
 const ROUTES = ['/users/7', '/call-http', '/call-fetch', '/boom', '/users/8'];
 
 let upstream;
@@ -32,8 +37,9 @@ async function answers(fixture, routes, { hostile, receiver }) {
     ? { env: cleanEnv(extra), preload: false }
     : { env: agentEnv(receiver, extra) });
   try {
-    const before = fixture === EXPRESS ? await rawResponse(`${app.url}/users/1`) : undefined;
-    const trigger = fixture === EXPRESS ? await rawResponse(`${app.url}/trigger`) : undefined;
+    const triggered = TRIGGERED.includes(fixture);
+    const before = triggered ? await rawResponse(`${app.url}/users/1`) : undefined;
+    const trigger = triggered ? await rawResponse(`${app.url}/trigger`) : undefined;
     const list = [];
     for (const route of routes) list.push(await rawResponse(`${app.url}${route}`));
     return { app, before, trigger, list };
@@ -83,6 +89,36 @@ const CASES = [
     isOff: (spans) => {
       const server = spans.filter((s) => s.kind === 2 && s.attributes['url.path'] === '/users/8');
       return server.length === 1 && server[0].name === 'GET';
+    },
+  },
+  {
+    name: 'koa',
+    fixture: KOA,
+    routes: ['/users/7', '/boom', '/users/8'],
+    isOff: (spans) => {
+      const server = spans.filter((s) => s.kind === 2 && s.attributes['url.path'] === '/users/8');
+      return server.length === 1 && server[0].name === 'GET' && server[0].attributes['http.route'] === undefined;
+    },
+  },
+  {
+    name: 'hapi',
+    fixture: HAPI,
+    routes: ['/users/7', '/boom', '/users/8'],
+    isOff: (spans) => {
+      const server = spans.filter((s) => s.kind === 2 && ['/users/8', '/boom'].includes(s.attributes['url.path']));
+      // Off: no templates, and the 500 of /boom carries no exception event (only its status).
+      return server.length === 2 && server.every((s) => s.name === 'GET' && s.events.length === 0);
+    },
+  },
+  {
+    name: 'nestjs',
+    fixture: NEST,
+    routes: ['/users/7', '/boom', '/users/8'],
+    // Off from start-up: templates still come from the Express row, but no Nest names and no recorded exception.
+    isOff: (spans) => {
+      const server = spans.filter((s) => s.kind === 2 && ['/users/8', '/boom'].includes(s.attributes['url.path']));
+      return server.length === 2 && server.every((s) => s.attributes['nestjs.controller'] === undefined &&
+        s.attributes['code.function.name'] === undefined && s.events.length === 0);
     },
   },
 ];

@@ -1,6 +1,8 @@
 // The agent on every supported Node.js major: the machine's own (20) and 22, 24, 26 installed from the npm
-// registry by scripts/install-node-versions.mjs (run by `npm test`). Each runs an ESM Express 5 app and a CommonJS
-// Fastify 4 app with a fetch upstream call, and must print no Node warning (module.register is deprecated on 26).
+// registry by scripts/install-node-versions.mjs (run by `npm test`). Each runs an ESM Express 5 app, a CommonJS
+// Fastify 4 app, and ESM Koa 3, Hapi 21 and NestJS 11 apps (whose rows reach internal files through the `require`s
+// of a CommonJS package an ESM app imports, which each Node line must still show to require hooks) with a fetch
+// upstream call, and must print no Node warning (module.register is deprecated on 26).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -35,10 +37,14 @@ for (const [label, node] of binaries) {
       await receiver?.close();
     });
 
-    for (const [fixture, entry] of [
-      ['test/apps/express5/app.mjs', ['--import', './register.mjs']],
-      ['test/apps/fastify4/app.cjs', ['--import', './register.mjs']],
+    const esm = ['--import', './register.mjs'];
+    for (const [fixture, entry, handler] of [
+      ['test/apps/express5/app.mjs', esm],
+      ['test/apps/fastify4/app.cjs', esm],
       ['test/apps/fastify4/app.cjs', ['-r', './register.cjs']],
+      ['test/apps/koa3/app.mjs', esm],
+      ['test/apps/hapi21/app.mjs', esm],
+      ['test/apps/nest11/dist/esm/app.js', esm, 'ErrorsController.fetchUpstream'],
     ]) {
       test(`${fixture} with ${entry.join(' ')}`, async () => {
         const app = await startApp(fixture, { node, nodeArgs: entry, env: agentEnv(receiver, { TRACEKIT_SERVICE_NAME: `v${label}` }) });
@@ -48,6 +54,7 @@ for (const [label, node] of binaries) {
           assert.equal(response.status, 200);
           const [server] = await receiver.waitForSpans((s) => s.kind === 2 && s.attributes['user_agent.original'] === marker);
           assert.equal(server.name, 'GET /fetch-upstream');
+          if (handler !== undefined) assert.equal(server.attributes['code.function.name'], handler);
           const [client] = await receiver.waitForSpans((s) => s.kind === 3 && s.parentSpanId === server.spanId);
           assert.ok(upstreamTraceparents.includes(`00-${server.traceId}-${client.spanId}-01`));
         } finally {

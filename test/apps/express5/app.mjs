@@ -3,17 +3,18 @@ import express from 'express';
 import { Readable } from 'node:stream';
 
 const app = express();
-app.get('/users/:id', (req, res) => res.json({ id: req.params.id, name: 'Ada' }));
+const loadUser = (req, res, next) => { req.user = { id: req.params.id, name: 'Ada' }; next(); };
+app.get('/users/:id', loadUser, function getUser(req, res) { res.json(req.user); });
 
 const v1 = express.Router();
-v1.get('/items/:itemId', (req, res) => res.json({ item: req.params.itemId }));
+v1.get('/items/:itemId', function getItem(req, res) { res.json({ item: req.params.itemId }); });
 const api = express.Router();
 api.use('/v1', v1);
 app.use('/api', api);
 
 app.route('/books/:bookId')
-  .get((req, res) => res.json({ book: req.params.bookId }))
-  .post((req, res) => res.status(201).json({ created: true }));
+  .get(function getBook(req, res) { res.json({ book: req.params.bookId }); })
+  .post(function createBook(req, res) { res.status(201).json({ created: true }); });
 
 app.get('/error-sync', () => { throw new Error('boom sync'); });
 app.get('/error-async', async () => {
@@ -32,6 +33,7 @@ app.get('/pipe', (req, res) => Readable.from(['a', 'b', 'c']).pipe(res));
 app.get('/redirect', (req, res) => res.redirect('/users/1'));
 app.get('/slow', (req, res) => setTimeout(() => res.end('late'), 1500));
 app.get('/health', (req, res) => res.send('ok'));
+app.get('/anonymous', (req, res) => res.send('no name'));
 app.get('/fetch-upstream', async (req, res) => {
   const upstream = await fetch(`http://127.0.0.1:${req.query.port}/check`);
   res.status(upstream.status).send(await upstream.text());

@@ -3,12 +3,19 @@ import Fastify from 'fastify';
 const fastify = Fastify({ logger: false });
 import { Readable } from 'node:stream';
 
-fastify.get('/users/:id', async (request) => ({ id: request.params.id, name: 'Ada' }));
+fastify.get('/users/:id', async function getUser(request) { return { id: request.params.id, name: 'Ada' }; });
 fastify.register(async (api) => {
   api.register(async (v1) => {
-    v1.get('/items/:itemId', async (request) => ({ item: request.params.itemId }));
+    v1.get('/items/:itemId', async function getItem(request) { return { item: request.params.itemId }; });
   }, { prefix: '/v1' });
 }, { prefix: '/api' });
+// An auth hook that answers 401 before the handler runs.
+fastify.register(async (secure) => {
+  secure.addHook('onRequest', async (request, reply) => {
+    if (request.headers.authorization !== 'Bearer ok') return reply.code(401).send({ error: 'unauthorized' });
+  });
+  secure.get('/accounts/:accountId', async function getAccount(request) { return { account: request.params.accountId }; });
+}, { prefix: '/secure' });
 fastify.get('/error-sync', () => { throw new Error('boom sync'); });
 fastify.get('/error-async', async () => {
   await new Promise((r) => setTimeout(r, 5));
@@ -19,6 +26,7 @@ fastify.get('/stream', (request, reply) => { reply.send(Readable.from(['chunk 0\
 fastify.get('/redirect', (request, reply) => { reply.redirect('/users/1'); });
 fastify.get('/slow', async () => { await new Promise((r) => setTimeout(r, 1500)); return 'late'; });
 fastify.get('/health', async () => 'ok');
+fastify.route({ method: 'GET', url: '/anonymous', handler: async () => 'no name' });
 fastify.get('/fetch-upstream', async (request, reply) => {
   const upstream = await fetch(`http://127.0.0.1:${request.query.port}/check`);
   reply.code(upstream.status);
