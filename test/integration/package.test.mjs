@@ -39,7 +39,7 @@ async function freshApp(name, packageJson, sources) {
 
 const SERVER = (importLine) => `${importLine}
 const server = http.createServer((req, res) => res.end('ok'));
-server.listen(0, '127.0.0.1', () => console.log('LISTENING ' + server.address().port));
+server.listen(0, '127.0.0.1', () => console.log('LISTENING ' + server.address().port + ' PID ' + process.pid));
 `;
 
 before(async () => {
@@ -81,6 +81,11 @@ describe('installed from the tarball into a fresh app', () => {
       assert.equal(span.attributes['url.path'], '/hello');
       assert.doesNotMatch(app.stderr, /could not start|warning/i, app.stderr);
     } finally {
+      // Under `npm start` the app is npm's grandchild: end it directly, then npm exits with it.
+      const pid = Number(/PID (\d+)/.exec(app.stdout)?.[1]);
+      if (pid > 0 && pid !== app.child.pid) {
+        try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ }
+      }
       await stopApp(app);
     }
   }
