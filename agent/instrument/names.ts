@@ -3,4 +3,4 @@
  * table.ts and their aliases. Kept apart from the table so that reading the configuration does not load any
  * instrumentation; a unit test checks that both agree.
  */
-export const INSTRUMENTATION_NAMES = ['http', 'https', 'http-client', 'fetch', 'express', 'fastify', 'pino', 'winston', 'bunyan'] as const;
+export const INSTRUMENTATION_NAMES = ['http', 'https', 'http-client', 'fetch', 'express', 'fastify', 'pino', 'winston', 'bunyan', 'openai', 'anthropic'] as const;

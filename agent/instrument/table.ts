@@ -16,6 +16,8 @@ import { httpServer } from './http-server.js';
 import { bunyan } from './bunyan.js';
 import { pino } from './pino.js';
 import { winston } from './winston.js';
+import { openai } from './openai.js';
+import { anthropic } from './anthropic.js';
 
 export const INSTRUMENTATIONS: readonly AnyInstrumentationDefinition[] = [
   httpServer,
@@ -26,4 +28,5 @@ export const INSTRUMENTATIONS: readonly AnyInstrumentationDefinition[] = [
   pino,
   winston,
   bunyan,
+  openai, anthropic,
 ];
