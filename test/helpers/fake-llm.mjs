@@ -5,7 +5,8 @@
 //
 // The scenario is the last user message's text: `tool` (a tool call), `error` (400), `ratelimit` (429),
 // `ratelimit-once` (429 on the first attempt, then the answer), `hang` (never answers), `gate` (a stream whose
-// second chunk is only sent after POST /gate/open, which the app sends once it holds the first chunk).
+// second chunk is only sent after POST /gate/open, which the app sends once it holds the first chunk), `many N`
+// (a stream of N content chunks, for the bench).
 import http from 'node:http';
 
 const CREATED = 1_700_000_000;
@@ -35,7 +36,7 @@ export async function startFakeLlm() {
         return sendError(res, 429, anthropic, anthropic ? 'rate_limit_error' : 'requests', 'Rate limit reached', { 'retry-after-ms': '1' });
       }
       const waitGate = scenario === 'gate' ? () => new Promise((resolve) => gates.push(resolve)) : undefined;
-      if (req.url.startsWith('/v1/chat/completions')) return chat(res, body, scenario, waitGate);
+      if (req.url.startsWith('/v1/chat/completions')) return chat(res, body, scenario, waitGate, manyCount(body));
       if (req.url.startsWith('/v1/responses')) return responses(res, body, scenario, waitGate);
       if (anthropic) return messages(res, body, scenario, waitGate);
       res.writeHead(404).end();
@@ -55,6 +56,11 @@ export async function startFakeLlm() {
       await new Promise((resolve) => server.close(resolve));
     },
   };
+}
+
+function manyCount(body) {
+  const text = body.messages?.at(-1)?.content;
+  return typeof text === 'string' && text.startsWith('many ') ? Number(text.slice(5)) : undefined;
 }
 
 function scenarioOf(body) {
@@ -90,7 +96,7 @@ async function sendEvents(res, events, waitGate) {
 
 const WORDS = ['Hello', ' from', ' the', ' fake', ' model.'];
 
-function chat(res, body, scenario, waitGate) {
+function chat(res, body, scenario, waitGate, many) {
   const model = body.model;
   const tool = scenario === 'tool';
   const usage = { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 };
@@ -119,7 +125,7 @@ function chat(res, body, scenario, waitGate) {
     events.push({ data: chunk({}, 'tool_calls') });
   } else {
     events.push({ data: chunk({ role: 'assistant', content: '' }) });
-    for (const word of WORDS) events.push({ data: chunk({ content: word }) });
+    for (const word of many === undefined ? WORDS : Array.from({ length: many }, () => ' tok')) events.push({ data: chunk({ content: word }) });
     events.push({ data: chunk({}, 'stop') });
   }
   if (withUsage) {

@@ -72,7 +72,9 @@ export const anthropicMessages: LlmAdapter = {
         break;
       case 'content_block_start':
         if (event.content_block?.type === 'tool_use') {
-          call.tools.set(event.index ?? call.tools.size, { id: event.content_block.id as string, name: event.content_block.name as string });
+          const tool = call.tool(event.index ?? 0);
+          tool.id = event.content_block.id as string;
+          tool.name = event.content_block.name as string;
         }
         break;
       case 'content_block_delta':

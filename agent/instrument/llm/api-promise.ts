@@ -19,39 +19,51 @@ interface SdkApiPromise {
 export function createPromiseWatcher(guard: Guard, watchStream: (stream: unknown, call: LlmCall) => void) {
   return function watchPromise(promise: unknown, call: LlmCall): void {
     const target = promise as SdkApiPromise;
-    if (target === null || typeof target !== 'object' || typeof target.parseResponse !== 'function' || !(target.responsePromise instanceof Promise)) {
+    const parseResponse = target?.parseResponse;
+    if (target === null || typeof target !== 'object' || typeof parseResponse !== 'function' || !(target.responsePromise instanceof Promise)) {
       // Not the shape this code knows: end now rather than leave an open span behind.
       call.end();
       return;
     }
+    const endUnparsed = (): void => {
+      if (!call.parsing) guard.run(() => call.end());
+    };
     const onResponse = (props: unknown): unknown => {
-      guard.run(() => setImmediate(guard.protect(() => {
-        if (!call.parsing) call.end();
-      })));
+      // A parse asked for before the response arrived runs in the microtasks right after this one; a tick later,
+      // a call nobody parses (only `asResponse()`) is known to be over.
+      if (guard.active) process.nextTick(endUnparsed);
       return props;
     };
     const onFailure = (error: unknown): never => {
       guard.run(() => call.fail(error));
       throw error;
     };
+    const onParsed = (data: unknown): void => {
+      guard.run(() => {
+        if (call.stream) watchStream(data, call);
+        else {
+          call.adapter.response(call, data);
+          call.end();
+        }
+      });
+    };
+    const onParseFailed = (error: unknown): void => {
+      guard.run(() => call.fail(error));
+    };
     // The replacement settles as the original does; an app that never awaits still gets its unhandled rejection.
     target.responsePromise = target.responsePromise.then(onResponse, onFailure);
-    target.parseResponse = guard.around(target.parseResponse, {
-      exit(_state, result, error) {
+    // A plain pass-through rather than guard.around: this runs once per call, and around() defines properties on
+    // every wrapper it makes. The original is called exactly once with the SDK's arguments and its result or
+    // error passes unchanged; the agent's part runs through the guard.
+    target.parseResponse = function parseResponseObserved(this: unknown): unknown {
+      const result = parseResponse.apply(this, arguments as unknown as unknown[]);
+      if (guard.active) {
         call.parsing = true;
-        if (error !== undefined) {
-          call.fail(error);
-          return undefined;
-        }
-        Promise.resolve(result).then(guard.protect((data: unknown) => {
-          if (call.stream) watchStream(data, call);
-          else {
-            call.adapter.response(call, data);
-            call.end();
-          }
-        }), guard.protect((failure: unknown) => call.fail(failure)));
-        return undefined;
-      },
-    });
+        guard.run(() => {
+          Promise.resolve(result).then(onParsed, onParseFailed);
+        });
+      }
+      return result;
+    };
   };
 }

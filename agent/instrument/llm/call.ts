@@ -38,7 +38,8 @@ export class LlmCall {
   iterated = false;
   /** Streamed: what has arrived so far, reported when the stream ends. */
   finishReasons: string[] | undefined = undefined;
-  readonly tools = new Map<number | string, ToolCall>();
+  /** Streamed tool calls by index, made on the first one (most calls have none). */
+  tools: Map<number | string, ToolCall> | undefined = undefined;
   text = '';
   /** Set when the agent asked for stream usage: the usage-only chunk and the `usage: null` fields are its own. */
   readonly addedUsage: boolean;
@@ -74,6 +75,14 @@ export class LlmCall {
     if (this.content !== undefined && typeof delta === 'string' && this.text.length < 16_384) this.text += delta;
   }
 
+  /** The streamed tool call at `key` (an index), made on first sight. */
+  tool(key: number | string): ToolCall {
+    const tools = (this.tools ??= new Map());
+    let tool = tools.get(key);
+    if (tool === undefined) tools.set(key, (tool = {}));
+    return tool;
+  }
+
   finishReason(reason: unknown): void {
     if (typeof reason === 'string') (this.finishReasons ??= []).push(reason);
   }
@@ -82,9 +91,10 @@ export class LlmCall {
   endStream(abandoned: boolean): void {
     if (this.ended) return;
     if (this.finishReasons !== undefined) this.span.setAttribute('gen_ai.response.finish_reasons', this.finishReasons);
-    for (const tool of this.tools.values()) this.toolCall(tool.name, tool.id);
-    if (this.content !== undefined && (this.text !== '' || this.tools.size > 0)) {
-      this.content.output(this.span, 0, this.finishReasons?.[0], this.text !== '' ? this.text : [...this.tools.values()]);
+    const tools = this.tools === undefined ? [] : [...this.tools.values()];
+    for (const tool of tools) this.toolCall(tool.name, tool.id);
+    if (this.content !== undefined && (this.text !== '' || tools.length > 0)) {
+      this.content.output(this.span, 0, this.finishReasons?.[0], this.text !== '' ? this.text : tools);
     }
     if (abandoned) this.span.setAttribute('tracekit.llm.stream.abandoned', true);
     this.end();

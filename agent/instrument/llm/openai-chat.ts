@@ -64,9 +64,7 @@ export const openaiChat: LlmAdapter = {
         call.appendText(delta.content);
         if (Array.isArray(delta.tool_calls)) {
           for (const piece of delta.tool_calls as ToolCallDelta[]) {
-            const key = piece?.index ?? 0;
-            let tool = call.tools.get(key);
-            if (tool === undefined) call.tools.set(key, (tool = {}));
+            const tool = call.tool(piece?.index ?? 0);
             if (typeof piece?.id === 'string') tool.id = piece.id;
             if (typeof piece?.function?.name === 'string') tool.name = piece.function.name;
           }
