@@ -20,11 +20,11 @@ before(async () => { fake = await startFakeLlm(); });
 after(async () => { await fake?.close(); });
 
 /** Runs `scenarios` in the fixture (with the agent when `receiver` is given) and returns { app, results }. */
-async function run(sdk, format, scenarios, { receiver, extra = {} } = {}) {
+async function run(sdk, format, scenarios, { receiver, extra = {}, nodeArgs = [] } = {}) {
   const env = { SDK: sdk, FAKE_LLM_URL: fake.url, NODE_ENV: 'production', ...extra };
   const app = await startApp(`test/fixtures/llm/app.${format}`, receiver === undefined
-    ? { env: cleanEnv(env), preload: false }
-    : { env: agentEnv(receiver, env) });
+    ? { env: cleanEnv(env), nodeArgs }
+    : { env: agentEnv(receiver, env), nodeArgs: [...nodeArgs, '--import', './register.mjs'] });
   const results = {};
   try {
     for (const name of scenarios) {
@@ -186,6 +186,21 @@ describe('stream usage', () => {
       const last = spans.filter((s) => s.kind === 3 && s.name === 'chat gpt-4o-mini').at(-1);
       assert.equal(last.attributes['gen_ai.usage.output_tokens'], undefined, 'no usage without the option');
       assert.deepEqual(last.attributes['gen_ai.response.finish_reasons'], ['stop']);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
+
+describe('a stream the app never reads', () => {
+  test('ends, marked abandoned, once the app dropped it and it was collected', async () => {
+    const receiver = await startReceiver();
+    try {
+      await run('openai7', 'cjs', ['chat-stream-dropped'], { receiver, nodeArgs: ['--expose-gc'] });
+      await receiver.waitForSpans((s) => s.kind === 2);
+      const { llm } = spansOf(receiver.spans(), 'chat-stream-dropped');
+      assert.equal(llm.length, 1);
+      assert.equal(llm[0].attributes['tracekit.llm.stream.abandoned'], true);
     } finally {
       await receiver.close();
     }

@@ -16,6 +16,8 @@ interface SdkApiPromise {
   parseResponse?: (...args: unknown[]) => unknown;
 }
 
+function noop(): void {}
+
 export function createPromiseWatcher(guard: Guard, watchStream: (stream: unknown, call: LlmCall) => void) {
   return function watchPromise(promise: unknown, call: LlmCall): void {
     const target = promise as SdkApiPromise;
@@ -39,13 +41,14 @@ export function createPromiseWatcher(guard: Guard, watchStream: (stream: unknown
       throw error;
     };
     const onParsed = (data: unknown): void => {
-      guard.run(() => {
-        if (call.stream) watchStream(data, call);
-        else {
+      // A stream is watched even after the row failed if the agent changed its request (stream.ts undoes that).
+      if (call.stream) watchStream(data, call);
+      else {
+        guard.run(() => {
           call.adapter.response(call, data);
           call.end();
-        }
-      });
+        });
+      }
     };
     const onParseFailed = (error: unknown): void => {
       guard.run(() => call.fail(error));
@@ -57,11 +60,14 @@ export function createPromiseWatcher(guard: Guard, watchStream: (stream: unknown
     // error passes unchanged; the agent's part runs through the guard.
     target.parseResponse = function parseResponseObserved(this: unknown): unknown {
       const result = parseResponse.apply(this, arguments as unknown as unknown[]);
+      call.parsing = true;
       if (guard.active) {
-        call.parsing = true;
         guard.run(() => {
           Promise.resolve(result).then(onParsed, onParseFailed);
         });
+      } else if (call.addedUsage) {
+        // The row failed while this call was in flight: only the undoing of the changed request is left to do.
+        Promise.resolve(result).then(onParsed, noop);
       }
       return result;
     };

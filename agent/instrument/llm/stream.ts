@@ -31,15 +31,21 @@ export function createStreamWatcher(guard: Guard): (stream: unknown, call: LlmCa
 
   return function watchStream(stream, call) {
     const target = stream as SdkStream;
-    if (target === null || typeof target !== 'object' || typeof target.iterator !== 'function') {
-      call.end();
+    const iterator = target?.iterator;
+    if (target === null || typeof target !== 'object' || typeof iterator !== 'function') {
+      guard.run(() => call.end());
       return;
     }
-    handedOver.set(call, now());
-    registry.register(target, call);
-    target.iterator = guard.around(target.iterator, {
-      exit: (_state, iterator, error) => (error === undefined ? wrapIterator(guard, iterator as AsyncIter, call) : undefined),
+    guard.run(() => {
+      handedOver.set(call, now());
+      registry.register(target, call);
     });
+    // A plain pass-through rather than guard.around, which passes straight through once the row is off: a stream
+    // whose request the agent changed (usage asked for) must keep having that undone, whatever happens to the row.
+    // The SDK's iterator is called exactly once per call, with its arguments; the wrapper only reads results.
+    target.iterator = function iteratorObserved(this: unknown): AsyncIter {
+      return wrapIterator(guard, iterator.apply(this, arguments as unknown as unknown[]), call);
+    };
   };
 }
 
