@@ -11,7 +11,7 @@ import { agentEnv, cleanEnv, request, startApp, stopApp } from '../helpers/app.m
 
 const OPENAI_SCENARIOS = ['chat', 'chat-tools', 'chat-stream', 'chat-stream-tools', 'chat-stream-own-options', 'chat-stream-break',
   'chat-stream-gate', 'chat-tee', 'chat-with-response', 'chat-error', 'chat-ratelimit', 'chat-ratelimit-once', 'chat-timeout',
-  'responses', 'responses-tools', 'responses-stream', 'responses-error'];
+  'responses', 'responses-tools', 'responses-stream', 'responses-error', 'chat-stream-helper', 'responses-stream-helper', 'chat-late-await'];
 const ANTHROPIC_SCENARIOS = ['messages', 'messages-tools', 'messages-stream', 'messages-stream-tools', 'messages-stream-helper',
   'messages-stream-break', 'messages-stream-gate', 'messages-error', 'messages-ratelimit'];
 
@@ -84,6 +84,10 @@ function checkOpenAI(spans, scenarios) {
     assert.deepEqual(span.attributes['gen_ai.response.finish_reasons'], ['stop'], name);
     assert.equal(span.attributes['gen_ai.response.id'], 'chatcmpl-fake-2', name);
   }
+  for (const name of ['chat-stream-helper', 'chat-late-await']) {
+    assert.ok(get(name).attributes['gen_ai.usage.output_tokens'] > 0, `${name}: usage recorded`);
+  }
+  assert.equal(get('responses-stream-helper').attributes['gen_ai.usage.output_tokens'], 5, 'the Responses stream helper: usage recorded');
   const streamedTools = get('chat-stream-tools');
   assert.deepEqual(byName(streamedTools.events, 'gen_ai.tool.call').map((e) => e.attributes), [{ 'gen_ai.tool.name': 'get_weather', 'gen_ai.tool.call.id': 'call_weather_2' }]);
   const abandoned = get('chat-stream-break');

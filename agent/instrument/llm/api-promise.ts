@@ -6,19 +6,25 @@
  *   - `responsePromise` (the HTTP exchange, retries included): a failure (API error, 429, timeout) ends the span;
  *   - `parseResponse` (turns the response into data or a Stream): the parsed answer ends the span, a stream is
  *     watched until it ends.
- * A call whose response is never parsed (only `asResponse()`) ends when the response arrives.
+ * Recent openai 7.x builds `_thenUnwrap` per promise, from the raw request and a parse function it captured: a
+ * promise derived that way (the Responses API's, the `parse` and `stream` helpers') is watched in turn.
+ * A call whose response is never parsed (only `asResponse()`, or never awaited) ends when the promise is
+ * collected (abandoned.ts).
  */
 import type { Guard } from '../guard.js';
+import { now } from '../../trace/time.js';
 import type { LlmCall } from './call.js';
+import type { WatchDropped } from './abandoned.js';
 
 interface SdkApiPromise {
   responsePromise?: Promise<unknown>;
   parseResponse?: (...args: unknown[]) => unknown;
+  _thenUnwrap?: (...args: unknown[]) => unknown;
 }
 
 function noop(): void {}
 
-export function createPromiseWatcher(guard: Guard, watchStream: (stream: unknown, call: LlmCall) => void) {
+export function createPromiseWatcher(guard: Guard, watchStream: (stream: unknown, call: LlmCall) => void, watchDropped: WatchDropped) {
   return function watchPromise(promise: unknown, call: LlmCall): void {
     const target = promise as SdkApiPromise;
     const parseResponse = target?.parseResponse;
@@ -27,13 +33,8 @@ export function createPromiseWatcher(guard: Guard, watchStream: (stream: unknown
       call.end();
       return;
     }
-    const endUnparsed = (): void => {
-      if (!call.parsing) guard.run(() => call.end());
-    };
     const onResponse = (props: unknown): unknown => {
-      // A parse asked for before the response arrived runs in the microtasks right after this one; a tick later,
-      // a call nobody parses (only `asResponse()`) is known to be over.
-      if (guard.active) process.nextTick(endUnparsed);
+      call.responseAt ??= now();
       return props;
     };
     const onFailure = (error: unknown): never => {
@@ -53,6 +54,16 @@ export function createPromiseWatcher(guard: Guard, watchStream: (stream: unknown
     const onParseFailed = (error: unknown): void => {
       guard.run(() => call.fail(error));
     };
+    watchDropped(target, call, 'promise');
+    const thenUnwrap = Object.prototype.hasOwnProperty.call(target, '_thenUnwrap') ? target._thenUnwrap : undefined;
+    if (typeof thenUnwrap === 'function') {
+      // Pass-through, as for parseResponse below: the derived promise is the one that will be parsed.
+      target._thenUnwrap = function thenUnwrapObserved(this: unknown): unknown {
+        const derived = thenUnwrap.apply(this, arguments as unknown as unknown[]);
+        guard.run(() => watchPromise(derived, call));
+        return derived;
+      };
+    }
     // The replacement settles as the original does; an app that never awaits still gets its unhandled rejection.
     target.responsePromise = target.responsePromise.then(onResponse, onFailure);
     // A plain pass-through rather than guard.around: this runs once per call, and around() defines properties on

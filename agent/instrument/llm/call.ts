@@ -34,6 +34,8 @@ export class LlmCall {
   stream = false;
   /** The response body is being parsed (someone awaited the call): the span ends with the parsed data. */
   parsing = false;
+  /** When the HTTP response arrived (the end of a call whose answer is never parsed). */
+  responseAt: number | undefined = undefined;
   /** The stream handed to the app has been iterated at least once. */
   iterated = false;
   /** Streamed: what has arrived so far, reported when the stream ends. */

@@ -14,6 +14,7 @@ import type { LlmAdapter } from './call.js';
 import { ContentRecorder } from './content.js';
 import { createPromiseWatcher } from './api-promise.js';
 import { createStreamWatcher } from './stream.js';
+import { createDropWatcher } from './abandoned.js';
 
 export interface CreateOptions {
   /** Chat completions only: ask for usage in streams the app did not configure (TRACEKIT_LLM_STREAM_USAGE). */
@@ -32,7 +33,8 @@ export function createWrapper(runtime: AgentRuntime, guard: Guard, scopeName: st
   const { captureContent, streamUsage } = runtime.config.llm;
   const { piiScrubbing, piiExtraNames } = runtime.config.codeMonitoring;
   const scrubber = captureContent && piiScrubbing ? new PiiScrubber({ extraNames: piiExtraNames }) : undefined;
-  const watchPromise = createPromiseWatcher(guard, createStreamWatcher(guard));
+  const watchDropped = createDropWatcher(guard);
+  const watchPromise = createPromiseWatcher(guard, createStreamWatcher(guard, watchDropped), watchDropped);
   const contextManager = runtime.contextManager;
 
   return function wrapCreate(prototype, adapter, options) {

@@ -9,8 +9,8 @@
  * until then anyway).
  */
 import type { Guard } from '../guard.js';
-import { now } from '../../trace/time.js';
 import type { LlmCall } from './call.js';
+import type { WatchDropped } from './abandoned.js';
 
 type AsyncIter = AsyncIterator<unknown> & { [Symbol.asyncIterator]?: () => unknown };
 
@@ -18,17 +18,7 @@ interface SdkStream {
   iterator?: (...args: unknown[]) => AsyncIter;
 }
 
-const handedOver = new WeakMap<LlmCall, number>();
-
-export function createStreamWatcher(guard: Guard): (stream: unknown, call: LlmCall) => void {
-  // Held value: the call, never the stream (the registry must not keep what it watches alive).
-  const registry = new FinalizationRegistry<LlmCall>(guard.protect((call: LlmCall) => {
-    if (!call.iterated && !call.ended) {
-      call.span.setAttribute('tracekit.llm.stream.abandoned', true);
-      call.end(handedOver.get(call));
-    }
-  }));
-
+export function createStreamWatcher(guard: Guard, watchDropped: WatchDropped): (stream: unknown, call: LlmCall) => void {
   return function watchStream(stream, call) {
     const target = stream as SdkStream;
     const iterator = target?.iterator;
@@ -36,10 +26,7 @@ export function createStreamWatcher(guard: Guard): (stream: unknown, call: LlmCa
       guard.run(() => call.end());
       return;
     }
-    guard.run(() => {
-      handedOver.set(call, now());
-      registry.register(target, call);
-    });
+    guard.run(() => watchDropped(target, call, 'stream'));
     // A plain pass-through rather than guard.around, which passes straight through once the row is off: a stream
     // whose request the agent changed (usage asked for) must keep having that undone, whatever happens to the row.
     // The SDK's iterator is called exactly once per call, with its arguments; the wrapper only reads results.
