@@ -17,6 +17,8 @@ import type { LlmCall } from './call.js';
 import type { WatchDropped } from './abandoned.js';
 
 interface SdkApiPromise {
+  /** Set by `parse()`, i.e. as soon as someone awaits the promise. */
+  parsedPromise?: unknown;
   responsePromise?: Promise<unknown>;
   parseResponse?: (...args: unknown[]) => unknown;
   _thenUnwrap?: (...args: unknown[]) => unknown;
@@ -35,6 +37,9 @@ export function createPromiseWatcher(guard: Guard, watchStream: (stream: unknown
     }
     const onResponse = (props: unknown): unknown => {
       call.responseAt ??= now();
+      // Only a promise nobody has awaited yet needs watching until it is collected: a FinalizationRegistry entry
+      // costs more than the rest of the call's bookkeeping, and nearly every call is awaited at once.
+      if (!call.parsing && target.parsedPromise === undefined) guard.run(() => watchDropped(target, call, 'promise'));
       return props;
     };
     const onFailure = (error: unknown): never => {
@@ -54,7 +59,6 @@ export function createPromiseWatcher(guard: Guard, watchStream: (stream: unknown
     const onParseFailed = (error: unknown): void => {
       guard.run(() => call.fail(error));
     };
-    watchDropped(target, call, 'promise');
     const thenUnwrap = Object.prototype.hasOwnProperty.call(target, '_thenUnwrap') ? target._thenUnwrap : undefined;
     if (typeof thenUnwrap === 'function') {
       // Pass-through, as for parseResponse below: the derived promise is the one that will be parsed.

@@ -26,7 +26,11 @@ export function createStreamWatcher(guard: Guard, watchDropped: WatchDropped): (
       guard.run(() => call.end());
       return;
     }
-    guard.run(() => watchDropped(target, call, 'stream'));
+    // Nearly every app starts reading at once; only a stream still unread a turn later is watched until it is
+    // collected (a FinalizationRegistry entry costs more than the rest of the call's bookkeeping).
+    guard.run(() => setImmediate(() => {
+      if (!call.iterated) guard.run(() => watchDropped(target, call, 'stream'));
+    }));
     // A plain pass-through rather than guard.around, which passes straight through once the row is off: a stream
     // whose request the agent changed (usage asked for) must keep having that undone, whatever happens to the row.
     // The SDK's iterator is called exactly once per call, with its arguments; the wrapper only reads results.
