@@ -17,6 +17,7 @@ import { createLookup, type Env, type ReadFile } from './config/sources.js';
 import { readInstrumentationLists } from './config/instrumentation-lists.js';
 import { readLogsConfig } from './config/logs.js';
 import type { LogsConfig } from './config/logs.js';
+import { readLlmConfig, type LlmConfig } from './config/llm.js';
 import { readMetricsFormat, readRuntimeMetrics } from './config/metrics-format.js';
 import type { MetricsFormat, RuntimeMetricsConfig } from './config/metrics-format.js';
 
@@ -70,6 +71,8 @@ export interface AgentConfig {
   readonly enabledInstrumentations: ReadonlySet<string>;
   /** TRACEKIT_LOGS_INJECTION, TRACEKIT_LOGS_EXPORT. */
   readonly logs: LogsConfig;
+  /** TRACEKIT_LLM_CAPTURE_CONTENT, TRACEKIT_LLM_STREAM_USAGE. */
+  readonly llm: LlmConfig;
   /** TraceKit metrics JSON, or OTLP (delta or cumulative) for a generic collector. */
   readonly metricsFormat: MetricsFormat;
   /** TRACEKIT_RUNTIME_METRICS, TRACEKIT_RUNTIME_METRICS_INTERVAL_MS. */
@@ -274,6 +277,7 @@ function readConfigOrThrow(env: Env, opts: ReadConfigOptions): ReadConfigResult 
   const { disabled: disabledInstrumentations, enabled: enabledInstrumentations } =
     readInstrumentationLists(get, warn, show, autoInstrumentHttpClient);
   const logs = readLogsConfig(get, warn, show);
+  const llm = readLlmConfig(get, warn, show);
   const metricsFormat = readMetricsFormat(get, warn, show);
   const runtimeMetrics = readRuntimeMetrics(get, warn, show);
 
@@ -363,6 +367,7 @@ function readConfigOrThrow(env: Env, opts: ReadConfigOptions): ReadConfigResult 
     disabledInstrumentations,
     enabledInstrumentations,
     logs,
+    llm,
     metricsFormat,
     runtimeMetrics,
     debug,

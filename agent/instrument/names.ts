@@ -7,4 +7,5 @@ export const INSTRUMENTATION_NAMES = [
   'http', 'https', 'http-client', 'fetch', 'express', 'fastify', 'koa', 'hapi', 'nestjs',
   'pg', 'mysql2', 'redis', 'ioredis', 'mongodb',
   'pino', 'winston', 'bunyan',
+  'openai', 'anthropic',
 ] as const;

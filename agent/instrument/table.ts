@@ -20,6 +20,8 @@ import { winston } from './winston.js';
 import { DATABASE_INSTRUMENTATIONS } from './databases.js';
 import { koa } from './koa.js';
 import { nestjs } from './nestjs.js';
+import { openai } from './openai.js';
+import { anthropic } from './anthropic.js';
 
 export const INSTRUMENTATIONS: readonly AnyInstrumentationDefinition[] = [
   httpServer,
@@ -34,4 +36,5 @@ export const INSTRUMENTATIONS: readonly AnyInstrumentationDefinition[] = [
   winston,
   bunyan,
   ...DATABASE_INSTRUMENTATIONS,
+  openai, anthropic,
 ];
