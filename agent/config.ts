@@ -285,7 +285,7 @@ function readConfigOrThrow(env: Env, opts: ReadConfigOptions): ReadConfigResult 
   const debug = bool('TRACEKIT_DEBUG', false);
   const force = bool('TRACEKIT_FORCE', false);
 
-  // ---- Local UI (tracekit-protocol.md §5) ----
+  // ---- Local UI (tracekit-local, or TraceKit's own Local UI, on localhost:9999) ----
   const development = get('ENV')?.toLowerCase() === 'development' || get('NODE_ENV')?.toLowerCase() === 'development';
   let localUiEnabled = development;
   const rawLocalUi = get('TRACEKIT_LOCAL_UI');
@@ -304,7 +304,7 @@ function readConfigOrThrow(env: Env, opts: ReadConfigOptions): ReadConfigResult 
   }
   const probeIntervalMs = int('TRACEKIT_LOCAL_UI_PROBE_INTERVAL_MS', 30_000);
 
-  // ---- code monitoring (tracekit-protocol.md §4), off by default ----
+  // ---- code monitoring (live debugging), off by default ----
   const codeMonitoringVariable = get('TRACEKIT_CODE_MONITORING') !== undefined ? 'TRACEKIT_CODE_MONITORING' : 'TRACEKIT_ENABLE_CODE_MONITORING';
   const codeMonitoringRequested = bool(codeMonitoringVariable, false);
   // Without a key, in development, the Local UI (tracekit-local) is the code-monitoring backend: snapshots work
@@ -325,7 +325,7 @@ function readConfigOrThrow(env: Env, opts: ReadConfigOptions): ReadConfigResult 
     piiExtraNames: get('TRACEKIT_PII_EXTRA_NAMES') === undefined ? [] : splitList(get('TRACEKIT_PII_EXTRA_NAMES')!).map((name) => name.toLowerCase()),
   };
 
-  // ---- metrics buffer (tracekit-protocol.md §3: every 10 s or at 100 points) ----
+  // ---- metrics buffer (the TraceKit SDKs send every 10 s or at 100 points) ----
   const metricsFlushIntervalMs = int('TRACEKIT_METRICS_FLUSH_INTERVAL_MS', 10_000);
 
   // ---- batching (the OTel BatchSpanProcessor variables) ----

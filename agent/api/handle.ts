@@ -15,7 +15,7 @@ export interface HandleDeps {
   metrics: MetricRegistry;
   flush(): Promise<void>;
   shutdown(): Promise<void>;
-  /** Code monitoring, when enabled (issue 4); null otherwise. */
+  /** Code monitoring, when enabled; null otherwise. */
   snapshots(): SnapshotClient | null;
 }
 

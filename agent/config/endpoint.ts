@@ -1,5 +1,5 @@
 /**
- * Endpoint resolution (tracekit-protocol.md §1 for TRACEKIT_ENDPOINT, the OTel exporter spec for the
+ * Endpoint resolution (the TraceKit SDKs' rules for TRACEKIT_ENDPOINT, the OTel exporter spec for the
  * OTEL_EXPORTER_OTLP_* variables) and the host checks behind the API-key rules.
  */
 export const DEFAULT_ENDPOINT = 'app.tracekit.dev';

@@ -1,5 +1,5 @@
 /**
- * Whether each resolved URL may be used (tracekit-protocol.md §1 project rules): without an API key nothing
+ * Whether each resolved URL may be used (the project's rules for the key): without an API key nothing
  * goes to the TraceKit cloud, and a key never crosses plain http to a non-loopback host without the opt-in.
  */
 import { DEFAULT_ENDPOINT, type ResolvedEndpoints, isLoopbackUrl, isPlainHttpUrl, isTraceKitUrl, originForMessage } from './endpoint.js';

@@ -6,7 +6,7 @@
  *   is sent with `stream_options.include_usage`, so its span gets token counts; turned off for OpenAI-compatible
  *   servers that reject the option.
  */
-import { parseBoolean } from './parse.js';
+import { booleanReader } from './parse.js';
 
 export interface LlmConfig {
   readonly captureContent: boolean;
@@ -14,15 +14,6 @@ export interface LlmConfig {
 }
 
 export function readLlmConfig(get: (name: string) => string | undefined, warn: (message: string) => void, show: (value: string) => string): LlmConfig {
-  const flag = (name: string, fallback: boolean): boolean => {
-    const raw = get(name);
-    if (raw === undefined) return fallback;
-    const parsed = parseBoolean(raw);
-    if (parsed === undefined) {
-      warn(`${name}=${show(raw)} is not a boolean (true/false, 1/0, yes/no, on/off); using ${fallback}`);
-      return fallback;
-    }
-    return parsed;
-  };
+  const flag = booleanReader(get, warn, show);
   return { captureContent: flag('TRACEKIT_LLM_CAPTURE_CONTENT', false), streamUsage: flag('TRACEKIT_LLM_STREAM_USAGE', true) };
 }

@@ -4,7 +4,7 @@
  *   TRACEKIT_LOGS_EXPORT (default false): also send those records as OTLP logs to the configured endpoint (the
  *   app's own log pipeline usually ships them already). In development they always go to the Local UI.
  */
-import { parseBoolean } from './parse.js';
+import { booleanReader } from './parse.js';
 
 export interface LogsConfig {
   readonly injection: boolean;
@@ -12,15 +12,6 @@ export interface LogsConfig {
 }
 
 export function readLogsConfig(get: (name: string) => string | undefined, warn: (message: string) => void, show: (value: string) => string): LogsConfig {
-  const flag = (name: string, fallback: boolean): boolean => {
-    const raw = get(name);
-    if (raw === undefined) return fallback;
-    const parsed = parseBoolean(raw);
-    if (parsed === undefined) {
-      warn(`${name}=${show(raw)} is not a boolean (true/false, 1/0, yes/no, on/off); using ${fallback}`);
-      return fallback;
-    }
-    return parsed;
-  };
+  const flag = booleanReader(get, warn, show);
   return { injection: flag('TRACEKIT_LOGS_INJECTION', true), export: flag('TRACEKIT_LOGS_EXPORT', false) };
 }

@@ -11,7 +11,7 @@
  * TRACEKIT_RUNTIME_METRICS (default true) and TRACEKIT_RUNTIME_METRICS_INTERVAL_MS (default 10000) control the
  * Node.js runtime metrics.
  */
-import { parseBoolean } from './parse.js';
+import { booleanReader } from './parse.js';
 
 export type MetricsFormat = { readonly kind: 'tracekit' } | { readonly kind: 'otlp'; readonly temporality: 'delta' | 'cumulative' };
 
@@ -36,13 +36,7 @@ export function readMetricsFormat(get: (name: string) => string | undefined, war
 }
 
 export function readRuntimeMetrics(get: (name: string) => string | undefined, warn: (message: string) => void, show: (value: string) => string): RuntimeMetricsConfig {
-  let enabled = true;
-  const rawEnabled = get('TRACEKIT_RUNTIME_METRICS');
-  if (rawEnabled !== undefined) {
-    const parsed = parseBoolean(rawEnabled);
-    if (parsed === undefined) warn(`TRACEKIT_RUNTIME_METRICS=${show(rawEnabled)} is not a boolean (true/false, 1/0, yes/no, on/off); using true`);
-    else enabled = parsed;
-  }
+  const enabled = booleanReader(get, warn, show)('TRACEKIT_RUNTIME_METRICS', true);
   let intervalMs = DEFAULT_INTERVAL_MS;
   const rawInterval = get('TRACEKIT_RUNTIME_METRICS_INTERVAL_MS');
   if (rawInterval !== undefined) {

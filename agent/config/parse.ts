@@ -121,3 +121,21 @@ export function isValidHeaderValue(value: string): boolean {
 export function quote(value: string, max = 120): string {
   return JSON.stringify(value.length > max ? `${value.slice(0, max)}…` : value);
 }
+
+/** Reads boolean variables: unset gives the fallback, a bad value one warning and the fallback. */
+export function booleanReader(
+  get: (name: string) => string | undefined,
+  warn: (message: string) => void,
+  show: (value: string) => string,
+): (name: string, fallback: boolean) => boolean {
+  return (name, fallback) => {
+    const raw = get(name);
+    if (raw === undefined) return fallback;
+    const parsed = parseBoolean(raw);
+    if (parsed === undefined) {
+      warn(`${name}=${show(raw)} is not a boolean (true/false, 1/0, yes/no, on/off); using ${fallback}`);
+      return fallback;
+    }
+    return parsed;
+  };
+}

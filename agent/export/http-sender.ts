@@ -5,7 +5,7 @@
  * Every request has a total deadline, not only an idle timeout: a server that trickles one byte a second resets an
  * idle timer for ever, and would hold the exporter (and every batch after it) hostage.
  *
- * The agent's own calls must never be traced (protocol doc §6): we hold `http.request` / `https.request` as they
+ * The agent's own calls must never be traced (a traced export would feed spans back into the exporter): we hold `http.request` / `https.request` as they
  * were when this module loaded, before the http client instrumentation wraps them, and run every call with
  * tracing suppressed so no other instrumentation (OTel's net/dns, say) sees it either.
  */

@@ -9,7 +9,7 @@
  * require hooks: ESM apps that import bunyan are not covered (`createRequire` is).
  */
 import { activeTraceFields, withTraceFields } from '../logs/trace-fields.js';
-import { copyAttributes, severityFromNumericLevel } from '../logs/record.js';
+import { copyAttributes, logRecord, severityFromNumericLevel } from '../logs/record.js';
 import { defineInstrumentation } from './definition.js';
 import type { Guard } from './guard.js';
 import type { AgentRuntime } from './types.js';
@@ -44,17 +44,8 @@ function createBunyanState(runtime: AgentRuntime, guard: Guard): BunyanState {
           // `_emit(rec, true)` only serializes (no output): no record for the exporter then.
           if (sink !== undefined && args[1] !== true) {
             const severity = severityFromNumericLevel(typeof rec.level === 'number' ? rec.level : 30);
-            sink.emit({
-              time: rec.time instanceof Date ? rec.time.getTime() : Date.now(),
-              severityNumber: severity.number,
-              severityText: severity.text,
-              body: typeof rec.msg === 'string' ? rec.msg : '',
-              attributes: copyAttributes(rec, SKIP),
-              traceId: fields?.trace_id,
-              spanId: fields?.span_id,
-              flags: fields?.trace_flags === '01' ? 1 : 0,
-              library: 'bunyan',
-            });
+            const time = rec.time instanceof Date ? rec.time.getTime() : Date.now();
+            sink.emit(logRecord('bunyan', severity, typeof rec.msg === 'string' ? rec.msg : '', copyAttributes(rec, SKIP), fields, time));
           }
           return undefined;
         },

@@ -1,4 +1,4 @@
-/** Pure helpers for http span attributes: client IP, URL redaction, peer.service (protocol doc §2). */
+/** Pure helpers for http span attributes: client IP, URL redaction, peer.service, as the TraceKit dashboard reads them. */
 import { nodeRequire } from '../node-require.js';
 import type { IncomingHttpHeaders } from 'node:http';
 
@@ -143,7 +143,7 @@ export function clientSpanAttributes(
   };
 }
 
-/** protocol doc §2: host:port mapping, host mapping, k8s service, .internal, bare host. */
+/** peer.service, in this order: host:port mapping, host mapping, k8s service, .internal, bare host. */
 export function peerService(host: string, port: string | number | undefined, mappings: ReadonlyMap<string, string>): string {
   const lowerHost = host.toLowerCase();
   if (mappings.size > 0) {

@@ -15,7 +15,7 @@
 import path from 'node:path';
 import { nodeRequire } from '../node-require.js';
 import { activeTraceFields, activeTraceFieldsJson } from '../logs/trace-fields.js';
-import { copyAttributes, severityFromNumericLevel } from '../logs/record.js';
+import { copyAttributes, logRecord, severityFromNumericLevel } from '../logs/record.js';
 import type { LogRecordSink } from '../logs/record.js';
 import { defineInstrumentation } from './definition.js';
 import type { LoadedModule } from './definition.js';
@@ -109,15 +109,5 @@ function emitRecord(sink: LogRecordSink, serviceName: string, args: IArguments, 
   if (body === undefined && obj instanceof Error) body = obj.message;
   if (body === undefined && obj != null && typeof obj === 'object' && typeof obj[messageKey] === 'string') body = obj[messageKey] as string;
   const fields = activeTraceFields(serviceName);
-  sink.emit({
-    time: Date.now(),
-    severityNumber: severity.number,
-    severityText: severity.text,
-    body: body ?? '',
-    attributes: obj instanceof Error ? {} : copyAttributes(obj, SKIP),
-    traceId: fields?.trace_id,
-    spanId: fields?.span_id,
-    flags: fields?.trace_flags === '01' ? 1 : 0,
-    library: 'pino',
-  });
+  sink.emit(logRecord('pino', severity, body ?? '', obj instanceof Error ? {} : copyAttributes(obj, SKIP), fields));
 }

@@ -10,7 +10,7 @@
  * The row hooks `winston/lib/winston/logger`, which winston requires internally, so ESM apps are covered.
  */
 import { activeTraceFields, withTraceFields } from '../logs/trace-fields.js';
-import { copyAttributes, severityFromName } from '../logs/record.js';
+import { copyAttributes, logRecord, severityFromName } from '../logs/record.js';
 import { defineInstrumentation } from './definition.js';
 import type { Guard } from './guard.js';
 import type { AgentRuntime } from './types.js';
@@ -43,18 +43,8 @@ function createWinstonState(runtime: AgentRuntime, guard: Guard): WinstonState {
           const fields = activeTraceFields(serviceName);
           if (fields !== undefined && inject) args[0] = withTraceFields(info, fields);
           if (sink !== undefined) {
-            const severity = severityFromName(info.level);
-            sink.emit({
-              time: Date.now(),
-              severityNumber: severity.number,
-              severityText: severity.text,
-              body: typeof info.message === 'string' ? info.message : String(info.message ?? ''),
-              attributes: copyAttributes(info, SKIP),
-              traceId: fields?.trace_id,
-              spanId: fields?.span_id,
-              flags: fields?.trace_flags === '01' ? 1 : 0,
-              library: 'winston',
-            });
+            const body = typeof info.message === 'string' ? info.message : String(info.message ?? '');
+            sink.emit(logRecord('winston', severityFromName(info.level), body, copyAttributes(info, SKIP), fields));
           }
           return undefined;
         },

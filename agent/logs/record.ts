@@ -78,3 +78,25 @@ const NAMED_LEVELS: Record<string, { number: number; text: string }> = {
 export function severityFromName(level: unknown): { number: number; text: string } {
   return (typeof level === 'string' ? NAMED_LEVELS[level.toLowerCase()] : undefined) ?? { number: 9, text: 'INFO' };
 }
+
+/** A record for the exporter, joined to the active span's fields when there is one. */
+export function logRecord(
+  library: string,
+  severity: { number: number; text: string },
+  body: string,
+  attributes: Readonly<Record<string, string | number | boolean>>,
+  fields: { trace_id: string; span_id: string; trace_flags: string } | undefined,
+  time = Date.now(),
+): LogRecord {
+  return {
+    time,
+    severityNumber: severity.number,
+    severityText: severity.text,
+    body,
+    attributes,
+    traceId: fields?.trace_id,
+    spanId: fields?.span_id,
+    flags: fields?.trace_flags === '01' ? 1 : 0,
+    library,
+  };
+}

@@ -1,5 +1,5 @@
 /**
- * Buffers metric points and sends them as the TraceKit metrics JSON (protocol doc §3): at 100 points, every 10 s,
+ * Buffers metric points and sends them as the TraceKit metrics JSON (the body every TraceKit SDK sends): at 100 points, every 10 s,
  * on flush() and at shutdown. Only HTTP 200 counts as delivered; anything else drops the batch, counted in the
  * loss report (one line a minute at most). The buffer is capped, so a dead backend costs bounded memory (drops are counted).
  */

@@ -1,5 +1,5 @@
 /**
- * The metrics body every TraceKit SDK sends (protocol doc §3), field for field: one resource with service.name,
+ * The metrics body every TraceKit SDK sends, field for field: one resource with service.name,
  * one scope `tracekit`, one metric per name and type; counters as monotonic cumulative sums, gauges and
  * histograms as gauges; each recorded value is its own data point (as the TraceKit SDKs send it: a counter
  * point carries the increment).

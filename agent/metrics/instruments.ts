@@ -1,5 +1,5 @@
 /**
- * Counters, gauges and histograms of the `tracekit` handle (protocol doc §3). The hot path is one bounds check,
+ * Counters, gauges and histograms of the `tracekit` handle, memoised by name and sorted tags as the TraceKit SDKs do. The hot path is one bounds check,
  * one Date.now() and one small object per recorded value (the data point itself); series attributes are built once
  * per instrument, and instruments are memoised by type, name and sorted tags.
  *

@@ -1,5 +1,5 @@
 /**
- * Breakpoints as the server sends them (protocol doc §4), checked field by field before use: the server is
+ * Breakpoints as the server sends them, checked field by field before use: the server is
  * untrusted input. A bad field makes that one breakpoint invalid (skipped, with the reason); a response that is
  * not an object or has no usable `breakpoints` array is rejected whole, and the caller keeps its last good set.
  */
@@ -93,7 +93,7 @@ export function parseBreakpointList(raw: unknown): Parsed<{ breakpoints: Breakpo
 
 /**
  * The active set, indexed the two ways a capture is matched: `function_name:label` first, `file:line` as the
- * fallback (protocol doc §4). Replaced or updated only with fully parsed data.
+ * fallback. Replaced or updated only with fully parsed data.
  */
 export class BreakpointStore {
   private byId = new Map<string, Breakpoint>();

@@ -1,5 +1,5 @@
 /**
- * Code monitoring (live debugging), protocol doc §4: `captureSnapshot(label, variables)` is synchronous and
+ * Code monitoring (live debugging): `captureSnapshot(label, variables)` is synchronous and
  * returns at once; the first call from a call site registers a breakpoint; a capture happens only when an active
  * breakpoint matches `function_name:label` (fallback `file:line`), is enabled, not expired, under `max_captures`
  * and at most once a second. The breakpoint set comes from polling (30 s; 60 s under the kill switch) and, when

@@ -1,5 +1,5 @@
 /**
- * PII scrubbing for code-monitoring snapshots (protocol doc §4). Pure and synchronous: no I/O, no globals touched.
+ * PII scrubbing for code-monitoring snapshots, at every depth. Pure and synchronous: no I/O, no globals touched.
  *
  * Two rules:
  * - **Sensitive names.** A key (object key, Map key, query parameter, header name) matches when one of

@@ -1,5 +1,5 @@
 /**
- * Safe serialization of the variables of a code-monitoring snapshot (issue 4, "Snapshot content"). Pure and
+ * Safe serialization of the variables of a code-monitoring snapshot (within the limits the backend accepts). Pure and
  * synchronous; it never throws and never runs user code:
  *
  * - Proxies are detected with `util.types.isProxy` before anything else touches them (even

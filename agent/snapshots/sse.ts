@@ -1,5 +1,5 @@
 /**
- * The code-monitoring event stream (protocol doc §4): one GET with `Accept: text/event-stream`, parsed with the
+ * The code-monitoring event stream: one GET with `Accept: text/event-stream`, parsed with the
  * standard SSE framing (multi-line `data:` joined by `\n`, a blank line dispatches, `:` comments ignored).
  * Any failure (non-200, wrong content type, a drop, 90 s without a complete event or heartbeat, an oversized event) ends the connection and
  * is reported once; the owner falls back to polling. The socket is unref'd: it never keeps the app alive.

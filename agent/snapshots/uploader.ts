@@ -1,6 +1,6 @@
 /**
  * Snapshot uploads: asynchronous, at most 4 in flight, at most 50 waiting (drops counted), behind a circuit
- * breaker (protocol doc §4): 3 failures (network error or HTTP >= 500; 4xx is logged, not counted) within 60 s
+ * breaker, as every TraceKit SDK has it: 3 failures (network error or HTTP >= 500; 4xx is logged, not counted) within 60 s
  * pause captures for 5 minutes, with one warning; after the pause the next capture is tried again.
  */
 import { describeFailure } from '../export/failure.js';

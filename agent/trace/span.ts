@@ -3,7 +3,7 @@
  * through `@opentelemetry/api`), the `Context` interface (so it can be made active without allocating a separate
  * context object), and `ExportSpan` (so the encoders read it as is, without a copy).
  *
- * Why by hand instead of the SDK's SpanImpl: performance-notes.md measures the SDK span at ~2.1 µs per request
+ * Why by hand instead of the SDK's SpanImpl: measured here, the SDK span costs ~2.1 µs per request
  * (attribute sanitising, hr-time pairs, hex id strings from Math.random), the largest single cost after the
  * exporter; this class does the same job for a fraction of that. See docs/architecture.md.
  */
