@@ -24,6 +24,12 @@ export class BatchSpanProcessor implements SpanSink {
   private inFlight: Span[] = [];
   private stopped = false;
   droppedSpans = 0;
+  /**
+   * Drops not yet handed to the loss report. A full queue means an export is in flight (a full batch starts one),
+   * so they are reported when it settles: one report call per batch instead of one per dropped span, which matters
+   * when the backend is down and every request of a busy app lands here.
+   */
+  private unreportedDrops = 0;
 
   constructor(
     private readonly options: BatchOptions,
@@ -35,8 +41,7 @@ export class BatchSpanProcessor implements SpanSink {
     const queue = this.queue;
     if (queue.length >= this.options.maxQueueSize) {
       this.droppedSpans++;
-      losses.record('spans', 1, `the span queue was full (OTEL_BSP_MAX_QUEUE_SIZE=${this.options.maxQueueSize})`,
-        `span queue full (${this.options.maxQueueSize}); dropping spans until the exporter catches up`);
+      if (this.unreportedDrops++ === 0 && this.exporting === undefined) this.reportDrops();
       return;
     }
     queue.push(span);
@@ -70,6 +75,7 @@ export class BatchSpanProcessor implements SpanSink {
    * batch, it sees those spans twice, which beats losing the spans of a crash.
    */
   takeUnsent(): Span[] {
+    this.reportDrops();
     const spans = this.inFlight.length === 0 ? this.queue : this.inFlight.concat(this.queue);
     this.queue = [];
     this.inFlight = [];
@@ -81,6 +87,14 @@ export class BatchSpanProcessor implements SpanSink {
     this.stopped = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  private reportDrops(): void {
+    const count = this.unreportedDrops;
+    if (count === 0) return;
+    this.unreportedDrops = 0;
+    losses.record('spans', count, `the span queue was full (OTEL_BSP_MAX_QUEUE_SIZE=${this.options.maxQueueSize})`,
+      `span queue full (${this.options.maxQueueSize}); dropping spans until the exporter catches up`);
   }
 
   private readonly onTimer = (): void => {
@@ -101,6 +115,7 @@ export class BatchSpanProcessor implements SpanSink {
       .then(() => {
         this.inFlight = [];
         this.exporting = undefined;
+        this.reportDrops();
         if (this.stopped) return;
         if (this.queue.length >= this.options.maxExportBatchSize) this.startExport();
         else if (this.queue.length > 0 && this.timer === undefined) {
