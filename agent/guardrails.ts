@@ -15,7 +15,8 @@ const TOOLS: ReadonlyArray<[name: string, pattern: RegExp]> = [
   ['yarn', /\/yarn\/(bin\/yarn(\.js)?|lib\/cli\.js)$|\/\.yarn\/releases\/yarn-[^/]+\.c?js$|\/corepack\/(v\d+\/)?yarn\/[^/]+\/yarn\.c?js$/],
   ['pnpm', /\/pnpm\/([^/]+\/)?(bin|dist)\/(pnpm|pnpx)\.c?js$/],
   ['the tsx CLI wrapper', /\/tsx\/dist\/cli\.[cm]?js$/],
-  ['tracekit-local', /\/@tracekit\/local-ui\/|\/tracekit-local(\.[cm]?js)?$/],
+  // The Local UI server ships in this package (`tracekit-local` is its bin: …/@tracekit/agent/local-ui/bin.mjs).
+  ['tracekit-local', /\/@tracekit\/agent\/local-ui\/bin\.mjs$|\/@tracekit\/local-ui\/|\/tracekit-local(\.[cm]?js)?$/],
 ];
 
 /** The tool this process is, or undefined for an app. Never throws. */

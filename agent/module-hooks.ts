@@ -93,6 +93,12 @@ export class ModuleHooks {
   }
 }
 
+/** The package a hooked name belongs to: `express/lib/router` → `express`, `@nestjs/core/router/x` → `@nestjs/core`. */
+export function packageOf(name: string): string {
+  const parts = name.split('/');
+  return name.startsWith('@') && parts.length > 1 ? `${parts[0]}/${parts[1]}` : parts[0]!;
+}
+
 function add(table: Map<string, OnLoad[]>, name: string, handler: OnLoad): () => void {
   let list = table.get(name);
   if (list === undefined) table.set(name, (list = []));

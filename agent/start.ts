@@ -30,7 +30,7 @@ import { LocalUiDetector } from './local-ui.js';
 import { LogProcessor } from './logs/log-processor.js';
 import { signalUrl } from './logs/signal-url.js';
 import { debug, info, isDebug, setDebug, setSecrets, warn, warnOnce } from './log.js';
-import { ModuleHooks } from './module-hooks.js';
+import { ModuleHooks, packageOf } from './module-hooks.js';
 import { buildResource } from './resource.js';
 import { AgentContextManager } from './trace/context-manager.js';
 import { createSampler, describeSampler } from './trace/sampler.js';
@@ -68,7 +68,12 @@ export function startAgent(options: StartOptions): RunningAgent | undefined {
     return undefined;
   }
   for (const line of warnings) warn(line);
-  if (!config.enabled) return undefined;
+  if (!config.enabled) {
+    // Off by OTEL_SDK_DISABLED or by TRACEKIT_ENABLED in a .env file (register.mjs sees only the environment):
+    // silent unless TRACEKIT_DEBUG asks why nothing is traced.
+    for (const line of infos) debug(line);
+    return undefined;
+  }
   for (const line of infos) info(line);
 
   const contextManager = new AgentContextManager();
@@ -258,7 +263,7 @@ function summary(config: AgentConfig, instrumentations: InstrumentationInstaller
  * per package, with the fix.
  */
 function warnAboutPreloadedModules(names: string[]): void {
-  const packages = new Set(names.map((name) => name.split('/')[0]!));
+  const packages = new Set(names.map(packageOf));
   const loaded = new Set<string>();
   for (const file of Object.keys(require.cache)) {
     for (const pkg of packages) {

@@ -1,4 +1,4 @@
-// Cost per call of the `tracekit` handle (issue 3): counter.inc() (target ≤ 100 ns, no allocation beyond the data
+// Cost per call of the `tracekit` handle: counter.inc() (target ≤ 100 ns, no allocation beyond the data
 // point), a startSpan+endSpan pair (≤ 5 µs), withSpan (sync), captureSnapshot() with code monitoring off (≤ 100 ns),
 // and, for reference, counter(name, tags).inc() with the instrument looked up on every call.
 //
@@ -209,7 +209,7 @@ async function parent() {
     const before = existsSync(doc) ? readFileSync(doc, 'utf8') : '';
     const section = [
       ...(before === '' ? [] : ['']),
-      '## tracekit handle (issue 3)',
+      '## tracekit handle',
       '',
       'Cost per call of the global `tracekit` handle, measured by `bench/handle.mjs`:',
       '',

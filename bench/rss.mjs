@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Peak RSS added by an agent under load.
 //
-//   node bench/rss.mjs [--apps express5,fastify5] [--variants baseline,tracekit,otel] [--duration 10] [--rounds 1]
+//   node bench/rss.mjs [--apps express5,fastify5] [--variants baseline,tracekit,otel,ddtrace] [--duration 10] [--rounds 1]
 //                      [--warmup 2] [--connections 50] [--out bench/results/rss.json]
 //
 // Same set-up as bench/run.mjs (server pinned to CPU 1, autocannon -c 50 pinned to CPU 0, OTLP export to an
@@ -13,27 +13,29 @@ import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { startSink } from './sink.mjs';
 import {
-  ALL_VARIANTS, APPS, RESULTS_DIR, REGISTER, hasTaskset, pinSelf, measureOnce, median, environment, writeJson, list, fmt, waitIdle,
+  ALL_VARIANTS, APPS, RESULTS_DIR, REGISTER, hasTaskset, pinSelf, measureOnce, median, environment, writeJson, list, fmt, waitIdle, useNodeOption,
 } from './lib/common.mjs';
 
 const { values: opt } = parseArgs({
   options: {
     apps: { type: 'string', default: 'express5,fastify5' },
-    variants: { type: 'string', default: 'baseline,tracekit,otel' },
+    variants: { type: 'string', default: 'baseline,tracekit,otel,ddtrace' },
     rounds: { type: 'string', default: '1' },
     duration: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '50' },
     drain: { type: 'string', default: '6000' },
     'idle-wait': { type: 'string', default: '60' },
+    node: { type: 'string' },
     out: { type: 'string', default: path.join(RESULTS_DIR, 'rss.json') },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (opt.help) {
-  console.log('usage: node bench/rss.mjs [--apps express5,fastify5] [--variants baseline,tracekit,otel] [--duration 10] [--rounds 1] [--warmup 2] [--connections 50] [--idle-wait 60] [--out file]');
+  console.log('usage: node bench/rss.mjs [--apps express5,fastify5] [--variants baseline,tracekit,otel,ddtrace] [--duration 10] [--rounds 1] [--warmup 2] [--connections 50] [--idle-wait 60] [--node 24] [--out file]');
   process.exit(0);
 }
+await useNodeOption(opt.node);
 const apps = list(opt.apps);
 const variants = list(opt.variants);
 const rounds = Number(opt.rounds);

@@ -14,16 +14,15 @@ import path from 'node:path';
 import { startSink } from './sink.mjs';
 import {
   ALL_VARIANTS, APPS, RESULTS_DIR, REGISTER, appEnv, hasTaskset, pinSelf, measureOnce, median, environment, writeJson, list, fmt, waitIdle,
-  setServerNode,
+  useNodeOption,
 } from './lib/common.mjs';
 import { startUpstream } from './upstream.mjs';
-import { nodeBinary } from '../scripts/install-node-versions.mjs';
 import { existsSync } from 'node:fs';
 
 const { values: opt } = parseArgs({
   options: {
     apps: { type: 'string', default: 'express5,fastify5' },
-    variants: { type: 'string', default: 'baseline,tracekit,otel' },
+    variants: { type: 'string', default: 'baseline,tracekit,otel,ddtrace' },
     rounds: { type: 'string', default: '3' },
     duration: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '2' },
@@ -66,11 +65,7 @@ else pinSelf();
 if (variants.some((v) => v.startsWith('tracekit')) && !existsSync(REGISTER))
   console.warn(`WARNING: ${REGISTER} does not exist yet; the tracekit variants will be reported as failed.`);
 
-if (opt.node !== undefined) {
-  const binary = /^\d+$/.test(opt.node) ? nodeBinary(Number(opt.node)) : opt.node;
-  if (!existsSync(binary)) throw new Error(`no Node binary at ${binary} (run node scripts/install-node-versions.mjs)`);
-  setServerNode(binary);
-}
+await useNodeOption(opt.node);
 if (apps.some((a) => a.endsWith('-realistic'))) {
   const upstream = await startUpstream();
   appEnv.UPSTREAM_URL = upstream.url;

@@ -13,6 +13,7 @@ import http from 'node:http';
 import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { decodeMsgpack } from './lib/msgpack.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -46,7 +47,8 @@ export function startSink({ host = '127.0.0.1', port = 0, keepBodies = true } = 
       p.requests++;
       p.bytes += size;
       const contentType = req.headers['content-type'] ?? '';
-      if (keepBodies && req.method === 'POST') {
+      // dd-trace PUTs its payloads to the Datadog agent's /v0.4/traces; OTLP exporters POST.
+      if (keepBodies && (req.method === 'POST' || req.method === 'PUT')) {
         bodies.push({
           path,
           contentType,
@@ -54,7 +56,7 @@ export function startSink({ host = '127.0.0.1', port = 0, keepBodies = true } = 
           body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size),
         });
       }
-      if (contentType.includes('json')) {
+      if (contentType.includes('json') || DATADOG_TRACES.test(path)) {
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': 2 });
         res.end('{}');
       } else {
@@ -100,6 +102,23 @@ export function startSink({ host = '127.0.0.1', port = 0, keepBodies = true } = 
 }
 
 const SERVER_KIND = 2; // OTLP SpanKind.SPAN_KIND_SERVER
+const DATADOG_TRACES = /^\/v0\.[345]\/traces$/;
+
+/** Spans of a Datadog agent payload (v0.4: an array of traces, each an array of span maps). */
+function countDatadogSpans(body, out) {
+  const traces = decodeMsgpack(body);
+  if (!Array.isArray(traces)) throw new Error('not a v0.4 trace payload');
+  const scope = 'dd-trace';
+  for (const spans of traces) {
+    out.scopes[scope] = (out.scopes[scope] ?? 0) + spans.length;
+    out.spans += spans.length;
+    for (const s of spans) {
+      if (s.meta?.['span.kind'] === 'server') out.serverSpans++;
+      const name = s.resource ?? s.name;
+      out.spanNames[name] = (out.spanNames[name] ?? 0) + 1;
+    }
+  }
+}
 
 /**
  * Decode stored bodies (off the hot path) and count spans.
@@ -127,6 +146,10 @@ export function countSpans(bodies) {
       let body = b.body;
       if (/gzip/i.test(b.contentEncoding)) body = zlib.gunzipSync(body);
       else if (/deflate/i.test(b.contentEncoding)) body = zlib.inflateSync(body);
+      if (DATADOG_TRACES.test(b.path)) {
+        countDatadogSpans(body, out);
+        continue;
+      }
       let resourceSpans;
       if (b.contentType.includes('json')) {
         resourceSpans = JSON.parse(body.toString('utf8')).resourceSpans ?? [];

@@ -1,4 +1,4 @@
-// Scrub + serialize cost of one snapshot capture of 20 "typical" variables (issue 4, Performance: ≤ 200 µs).
+// Scrub + serialize cost of one snapshot capture of 20 "typical" variables (target: ≤ 200 µs).
 //   node --import tsx bench/snapshot-serialize.mjs [--iterations 20000] [--json]
 // Prints the median, p90 and p99 per capture, with PII scrubbing on (the default) and off.
 import { PiiScrubber } from '../agent/snapshots/pii.ts';

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Start-up cost: wall time of `node -e 0` with and without an agent.
 //
-//   node bench/startup.mjs [--runs 30] [--warmup 5] [--variants node,tracekit,tracekit-endpoint,otel]
-//                          [--tool auto|hyperfine|node] [--block 5] [--pin] [--out bench/results/startup.json]
+//   node bench/startup.mjs [--runs 30] [--warmup 5] [--variants node,tracekit,tracekit-endpoint,otel,ddtrace]
+//                          [--tool auto|hyperfine|node] [--block 5] [--pin] [--node 24] [--out bench/results/startup.json]
 //
 // Variants:
 //   node               node -e 0
@@ -21,24 +21,25 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  BENCH_DIR, REPO, REGISTER, RESULTS_DIR, cleanEnv, environment, fmt, hasTaskset, list, median, otelEnv, tracekitEnv,
-  waitIdle, writeJson, SERVER_CORE,
+  BENCH_DIR, REPO, REGISTER, RESULTS_DIR, cleanEnv, environment, fmt, hasTaskset, list, median, otelEnv, tracekitEnv, ddtraceEnv,
+  waitIdle, writeJson, SERVER_CORE, getServerNode, useNodeOption,
 } from './lib/common.mjs';
 
 const { values: opt } = parseArgs({
   options: {
     runs: { type: 'string', default: '30' },
     warmup: { type: 'string', default: '5' },
-    variants: { type: 'string', default: 'node,tracekit,tracekit-endpoint,otel' },
+    variants: { type: 'string', default: 'node,tracekit,tracekit-endpoint,otel,ddtrace' },
     tool: { type: 'string', default: 'auto' },
     block: { type: 'string', default: '5' },
     pin: { type: 'boolean', default: false },
+    node: { type: 'string' },
     out: { type: 'string', default: path.join(RESULTS_DIR, 'startup.json') },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (opt.help) {
-  console.log('usage: node bench/startup.mjs [--runs 30] [--warmup 5] [--variants node,tracekit,tracekit-endpoint,otel] [--tool auto|hyperfine|node] [--block 5] [--pin] [--out file]');
+  console.log('usage: node bench/startup.mjs [--runs 30] [--warmup 5] [--variants node,tracekit,tracekit-endpoint,otel,ddtrace] [--tool auto|hyperfine|node] [--block 5] [--pin] [--node 24] [--out file]');
   process.exit(0);
 }
 const runs = Number(opt.runs);
@@ -85,7 +86,7 @@ function startSinkChild() {
 }
 
 const sinks = {};
-for (const v of variants) if (v === 'tracekit-endpoint' || v === 'otel') sinks[v] = await startSinkChild();
+for (const v of variants) if (v === 'tracekit-endpoint' || v === 'otel' || v === 'ddtrace') sinks[v] = await startSinkChild();
 
 // ---------------------------------------------------------------- commands
 const register = pathToFileURL(REGISTER).href;
@@ -95,12 +96,15 @@ const specs = {
   tracekit: { args: ['--import', register, '-e', '0'], env: {} },
   'tracekit-endpoint': { args: ['--import', register, '-e', '0'], env: () => tracekitEnv(sinks['tracekit-endpoint'].url) },
   otel: { args: ['--require', otelRegister, '-e', '0'], env: () => otelEnv(sinks.otel.url) },
+  ddtrace: { args: ['--require', 'dd-trace/init', '-e', '0'], env: () => ddtraceEnv(sinks.ddtrace.url) },
 };
 for (const v of variants) if (!specs[v]) throw new Error(`unknown variant ${v} (known: ${Object.keys(specs).join(', ')})`);
+await useNodeOption(opt.node);
+const nodeUnderTest = getServerNode();
 const commands = variants.map((name) => {
   const s = specs[name];
   const env = typeof s.env === 'function' ? s.env() : s.env;
-  const argv = [process.execPath, ...s.args];
+  const argv = [nodeUnderTest, ...s.args];
   return { name, argv: pin ? ['taskset', '-c', String(SERVER_CORE), ...argv] : argv, env };
 });
 
@@ -123,7 +127,7 @@ for (const c of commands) {
 }
 
 function displayCommand(c) {
-  return [...Object.entries(c.env).map(([k, v]) => `${k}=${v}`), ...c.argv.map((a) => (a === process.execPath ? 'node' : a))].join(' ');
+  return [...Object.entries(c.env).map(([k, v]) => `${k}=${v}`), ...c.argv.map((a) => (a === nodeUnderTest ? 'node' : a))].join(' ');
 }
 function indent(s) {
   return s.split('\n').map((l) => '    | ' + l).join('\n');

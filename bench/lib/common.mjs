@@ -32,7 +32,21 @@ let serverNode = process.execPath;
 export function setServerNode(binary) {
   serverNode = binary;
 }
-export const ALL_VARIANTS = ['baseline', 'tracekit', 'otel', 'tracekit-snapshot'];
+/** The Node binary the app servers run on (the machine's own unless `--node` chose another). */
+export function getServerNode() {
+  return serverNode;
+}
+/** Applies a `--node` option: a major (from the test suite's cache) or a path to a node binary; undefined = keep. */
+export async function useNodeOption(value) {
+  if (value === undefined) return;
+  const { nodeBinary } = await import('../../scripts/install-node-versions.mjs');
+  // The machine's own major needs no download: it is the Node running this script.
+  const major = Number(process.versions.node.split('.')[0]);
+  const binary = !/^\d+$/.test(value) ? value : Number(value) === major ? process.execPath : nodeBinary(Number(value));
+  if (!existsSync(binary)) throw new Error(`no Node binary at ${binary} (run node scripts/install-node-versions.mjs)`);
+  setServerNode(binary);
+}
+export const ALL_VARIANTS = ['baseline', 'tracekit', 'otel', 'ddtrace', 'tracekit-snapshot'];
 export const SERVER_CORE = 1;
 export const LOAD_CORE = 0;
 export const REQUEST_PATH = '/users/42';
@@ -68,7 +82,7 @@ export function pinned(core, file, args) {
 export function cleanEnv(extra = {}) {
   const env = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (k.startsWith('OTEL_') || k.startsWith('TRACEKIT_') || k === 'NODE_OPTIONS' || k === 'BENCH_SNAPSHOT') continue;
+    if (k.startsWith('OTEL_') || k.startsWith('TRACEKIT_') || k.startsWith('DD_') || k === 'NODE_OPTIONS' || k === 'BENCH_SNAPSHOT') continue;
     env[k] = v;
   }
   return Object.assign(env, extra);
@@ -95,6 +109,23 @@ export function otelEnv(sinkUrl) {
 }
 
 /**
+ * dd-trace sends to a Datadog agent; the sink stands in for it. Everything that would poll or report to that agent
+ * besides traces (remote configuration, telemetry, start-up logs) is off, so only tracing is measured, as for
+ * the other variants.
+ */
+export function ddtraceEnv(sinkUrl) {
+  return {
+    DD_TRACE_AGENT_URL: sinkUrl,
+    DD_SERVICE: 'bench',
+    DD_TRACE_SAMPLE_RATE: '1',
+    DD_TRACE_STARTUP_LOGS: 'false',
+    DD_REMOTE_CONFIGURATION_ENABLED: 'false',
+    DD_INSTRUMENTATION_TELEMETRY_ENABLED: 'false',
+    DD_RUNTIME_METRICS_ENABLED: 'false',
+  };
+}
+
+/**
  * Node flags and extra environment of a variant.
  * @returns {{ nodeArgs: string[], env: Record<string,string>, exports: boolean }}
  */
@@ -114,6 +145,8 @@ export function variantSpec(name, sinkUrl) {
       };
     case 'otel':
       return { nodeArgs: ['--require', '@opentelemetry/auto-instrumentations-node/register'], env: otelEnv(sinkUrl), exports: true };
+    case 'ddtrace':
+      return { nodeArgs: ['--require', 'dd-trace/init'], env: ddtraceEnv(sinkUrl), exports: true };
     default:
       throw new Error(`unknown variant ${name} (known: ${ALL_VARIANTS.join(', ')})`);
   }

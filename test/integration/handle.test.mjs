@@ -1,4 +1,4 @@
-// The global `tracekit` handle (issue 3), through fixture scripts run the way users run apps
+// The global `tracekit` handle, through fixture scripts run the way users run apps
 // (`node --import ./register.mjs <fixture>`, CJS and ESM) against the test receiver:
 //   - metrics: the exact TraceKit JSON of protocol §3 for every instrument, memoisation, ignored values, the
 //     100-point / interval / flush() / shutdown flushes;

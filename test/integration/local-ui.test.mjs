@@ -1,4 +1,4 @@
-// The TraceKit Local UI (protocol doc §5) in development: found when it runs (at start or later), sent OTLP JSON
+// The TraceKit Local UI in development: found when it runs (at start or later), sent OTLP JSON
 // with OTLP kind numbers and never the API key, ignored outside development, and never a cost at start-up.
 // The Local UI is faked inside the test process (test/fixtures/fake-local-ui.mjs).
 import { describe, test } from 'node:test';

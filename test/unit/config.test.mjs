@@ -258,7 +258,7 @@ describe('endpoint resolution (protocol §1)', () => {
     });
   }
 
-  test('the protocol doc example: http://h:4318/v1/traces gives metrics at http://h:4318/v1/metrics', () => {
+  test('a traces URL http://h:4318/v1/traces gives metrics at http://h:4318/v1/metrics', () => {
     const r = read({ TRACEKIT_API_KEY: KEY, TRACEKIT_ENDPOINT: 'http://h:4318/v1/traces', TRACEKIT_ALLOW_INSECURE_HTTP: 'true' });
     assert.equal(r.config.traces.url, 'http://h:4318/v1/traces');
     assert.equal(r.config.metricsUrl, 'http://h:4318/v1/metrics');

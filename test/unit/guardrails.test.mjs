@@ -20,6 +20,8 @@ test('package managers and CLIs in their usual install layouts', () => {
     ['/app/node_modules/tsx/dist/cli.mjs', 'the tsx CLI wrapper'],
     ['/app/node_modules/@tracekit/local-ui/dist/server.js', 'tracekit-local'],
     ['/usr/local/bin/tracekit-local', 'tracekit-local'],
+    // What `npx tracekit-local` runs: the bin this package ships (the npm bin link resolves to it).
+    ['/app/node_modules/@tracekit/agent/local-ui/bin.mjs', 'tracekit-local'],
   ];
   for (const [script, tool] of tools) assert.equal(toolProcess(script), tool, script);
 });

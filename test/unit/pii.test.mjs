@@ -1,4 +1,4 @@
-// PII scrubbing (protocol doc §4): node --import tsx --test test/unit/pii.test.mjs
+// PII scrubbing of snapshots: node --import tsx --test test/unit/pii.test.mjs
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { PiiScrubber, REDACTED_SENSITIVE_NAME, SENSITIVE_NAME_FLAG, PII_VALUE_TYPES } from '../../agent/snapshots/pii.ts';

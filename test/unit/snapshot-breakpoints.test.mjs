@@ -1,4 +1,4 @@
-// Breakpoints from the server (protocol doc §4): parsing, validation and the store's matching.
+// Breakpoints from the server: parsing, validation and the store's matching.
 // node --import tsx --test test/unit/snapshot-breakpoints.test.mjs
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';

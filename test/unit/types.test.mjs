@@ -1,4 +1,4 @@
-// The handle's TypeScript declarations (issue 3): test/types/*.ts use every method of `tracekit` through
+// The handle's TypeScript declarations: test/types/*.ts use every method of `tracekit` through
 // `import { tracekit } from '@tracekit/agent'`, `require('@tracekit/agent')` and the global from
 // `@tracekit/agent/global`, and must compile under strict settings; test/types/invalid/misuse.ts holds lines that must
 // NOT compile, each with the error it must give, so that a broken or `any`-typed declaration cannot pass unnoticed.
