@@ -2,7 +2,7 @@
 // Throughput benchmark: what tracing costs per request.
 //
 //   node bench/run.mjs [--apps express5,fastify5] [--variants baseline,tracekit,otel] [--rounds 3] [--duration 10]
-//                      [--warmup 2] [--connections 50] [--drain 6000] [--out bench/results/latest.json]
+//                      [--warmup 2] [--connections 50] [--drain 6000] [--out bench/results/throughput.json]
 //
 // For each app, rounds alternate the variants (baseline, tracekit, otel, baseline, …). Every round starts a fresh
 // server pinned to CPU 1, warms it up, then runs autocannon (-c 50, pinned to CPU 0) for --duration seconds.
@@ -31,7 +31,7 @@ const { values: opt } = parseArgs({
     'idle-wait': { type: 'string', default: '60' },
     'noisy-pct': { type: 'string', default: '10' },
     retries: { type: 'string', default: '2' },
-    out: { type: 'string', default: path.join(RESULTS_DIR, 'latest.json') },
+    out: { type: 'string', default: path.join(RESULTS_DIR, 'throughput.json') },
     node: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
