@@ -3,13 +3,14 @@
 //   - the extra Node.js majors (22, 24, 26) into the per-user cache;
 //   - the package-manager CLIs the guardrail tests run (yarn, pnpm), into the same cache;
 //   - Debian's chromium for the Local UI's browser tests;
-//   - the NestJS fixtures, compiled from TypeScript as Nest apps ship (when that script exists).
+//   - the NestJS fixtures, compiled from TypeScript as Nest apps ship (when that script exists);
+//   - the npm cache entries the packaging test's offline install of the tarball needs.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const scripts = fileURLToPath(new URL('.', import.meta.url));
-for (const step of ['ensure-test-services.mjs', 'install-node-versions.mjs', 'install-cli-tools.mjs', 'install-chromium.mjs', 'build-nest-fixtures.mjs']) {
+for (const step of ['ensure-test-services.mjs', 'install-node-versions.mjs', 'install-cli-tools.mjs', 'install-chromium.mjs', 'build-nest-fixtures.mjs', 'prime-npm-cache.mjs']) {
   const file = `${scripts}${step}`;
   if (existsSync(file)) execFileSync(process.execPath, [file], { stdio: 'inherit' });
 }
