@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Throughput benchmark: what tracing costs per request.
 //
-//   node bench/run.mjs [--apps express5,fastify5] [--variants baseline,tracekit,otel] [--rounds 3] [--duration 10]
+//   node bench/run.mjs [--apps express5,fastify5] [--variants baseline,tracekit,otel,ddtrace] [--rounds 3] [--duration 10]
 //                      [--warmup 2] [--connections 50] [--drain 6000] [--out bench/results/throughput.json]
 //
 // For each app, rounds alternate the variants (baseline, tracekit, otel, baseline, …). Every round starts a fresh

@@ -8,16 +8,19 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-function markdownFiles(dir) {
+/** Files under `dir` (relative to the repository) that `accept` takes, dependencies and build output skipped. */
+function filesUnder(dir, accept) {
   const out = [];
   for (const name of readdirSync(path.join(root, dir))) {
-    if (name === 'node_modules' || name.startsWith('.')) continue;
+    if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) continue;
     const rel = path.join(dir, name);
-    if (statSync(path.join(root, rel)).isDirectory()) out.push(...markdownFiles(rel));
-    else if (name.endsWith('.md')) out.push(rel);
+    if (statSync(path.join(root, rel)).isDirectory()) out.push(...filesUnder(rel, accept));
+    else if (accept(rel)) out.push(rel);
   }
   return out;
 }
+
+const markdownFiles = (dir) => filesUnder(dir, (rel) => rel.endsWith('.md'));
 
 const files = ['README.md', 'CHANGELOG.md', ...markdownFiles('docs'), ...markdownFiles('bench'), ...markdownFiles('examples'), ...markdownFiles('local-ui')]
   .filter((f) => existsSync(path.join(root, f)));
@@ -37,16 +40,7 @@ test('every relative link in the docs resolves to a file of the repository', () 
   assert.deepEqual(broken, []);
 });
 
-function sourceFiles(dir) {
-  const out = [];
-  for (const name of readdirSync(path.join(root, dir))) {
-    if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) continue;
-    const rel = path.join(dir, name);
-    if (statSync(path.join(root, rel)).isDirectory()) out.push(...sourceFiles(rel));
-    else if (/\.(ts|mjs|cjs|js|ya?ml)$/.test(name) && rel !== path.join('test', 'unit', 'docs.test.mjs')) out.push(rel);
-  }
-  return out;
-}
+const sourceFiles = (dir) => filesUnder(dir, (rel) => /\.(ts|mjs|cjs|js|ya?ml)$/.test(rel) && rel !== path.join('test', 'unit', 'docs.test.mjs'));
 
 test('the docs and the comments cite nothing outside the repository', () => {
   const outside = [/\.\.\/shared\b/, /\/work\/shared/, /protocol doc/i, /performance-notes/, /style\.md/, /\bissue #?\d+\b/i];
