@@ -9,6 +9,7 @@
  */
 import type { BatchSpanProcessor } from './export/batch-processor.js';
 import type { TraceExporter } from './export/trace-exporter.js';
+import { contentTypeOf } from './export/trace-exporter.js';
 import { sendSync } from './export/sync-send.js';
 import type { SyncRequest } from './export/sync-send.js';
 import { losses } from './export/loss-report.js';
@@ -47,7 +48,7 @@ export function boundedFlush(target: Flushable, budgetMs: number): Promise<boole
 export async function flushForShutdown(target: Flushable): Promise<void> {
   const completed = await boundedFlush(target, SHUTDOWN_BUDGET_MS);
   if (completed) return;
-  const unsent = target.processor.takeUnsent().length;
+  const unsent = target.processor.takeUnsent().reduce((sum, batch) => sum + batch.count, 0);
   losses.record('spans', unsent, `the backend did not answer within the ${SHUTDOWN_BUDGET_MS / 1000} s shutdown budget`);
   for (const more of target.exitRequests) {
     for (const request of more()) {
@@ -106,18 +107,21 @@ export function installLifecycle(target: Flushable): () => void {
     if (settled) return;
     settled = true;
     try {
-      const spans = target.processor.takeUnsent();
+      const batches = target.processor.takeUnsent();
       const requests: SyncRequest[] = [];
       for (const more of target.exitRequests) requests.push(...more());
-      if (spans.length > 0) target.exporter.destinations().forEach((destination, index) => {
-        const { body, contentType } = target.exporter.encode(spans, destination.format);
-        requests.push({
-          url: destination.target.url.href,
-          headers: { ...destination.target.headers, 'Content-Type': contentType },
-          body,
-          // The configured backend comes first; a Local UI that misses the last spans loses nothing of record.
-          lost: index === 0 ? { kind: 'spans', count: spans.length } : undefined,
-        });
+      target.exporter.destinations().forEach((destination, index) => {
+        for (const batch of batches) {
+          const body = batch.bodies[destination.format];
+          if (body === undefined) continue;
+          requests.push({
+            url: destination.target.url.href,
+            headers: { ...destination.target.headers, 'Content-Type': contentTypeOf(destination.format) },
+            body,
+            // The configured backend comes first; a Local UI that misses the last spans loses nothing of record.
+            lost: index === 0 ? { kind: 'spans', count: batch.count } : undefined,
+          });
+        }
       });
       const remaining = budgetEndsAt === undefined ? SHUTDOWN_BUDGET_MS : budgetEndsAt - Date.now();
       const skipped = backendStuck || remaining <= 0;

@@ -86,7 +86,7 @@ export function startAgent(options: StartOptions): RunningAgent | undefined {
     format: config.traces.protocol,
   };
   const exporter = new TraceExporter(buildResource(config), primary, config.export.exportTimeoutMs);
-  const processor = new BatchSpanProcessor(config.export, (spans) => exporter.export(spans));
+  const processor = new BatchSpanProcessor(config.export, exporter, (batch) => exporter.export(batch));
   const core: TracerCore = { sampler: createSampler(config.sampler.type, config.sampler.ratio), sink: processor };
   const tracerProvider = new AgentTracerProvider(core);
 

@@ -1,13 +1,20 @@
 /**
  * Collects ended, sampled spans and hands them to the exporter in batches.
- * Bounded: when the queue is full, new spans are dropped and counted (never an unbounded array behind a dead
- * backend). One export runs at a time; spans that end meanwhile wait in the queue.
  *
- * Why not the SDK's BatchSpanProcessor: it expects SDK ReadableSpans and runs the SDK exporter; our spans are
- * already in export shape (measured: encoding at batch time is cheaper than encoding each span as it ends).
+ * Each span is encoded as it ends, in every wire format a destination wants, and only its bytes are kept: see
+ * scope-groups.ts for why (a span object kept until export is promoted garbage). A batch is sealed into finished
+ * request bodies when it is full, when its timer fires, or when the set of formats changes (the Local UI came or
+ * went); sealed batches wait their turn, one export at a time.
+ *
+ * Bounded: when queued spans reach the maximum, new spans are dropped and counted (never an unbounded backlog
+ * behind a dead backend).
+ *
+ * Why not the SDK's BatchSpanProcessor: it expects SDK ReadableSpans and runs the SDK exporter, and it keeps the
+ * span objects until export.
  */
 import type { Span, SpanSink } from '../trace/span.js';
 import { losses } from './loss-report.js';
+import { warnOnce } from '../log.js';
 
 export interface BatchOptions {
   scheduleDelayMs: number;
@@ -15,13 +22,39 @@ export interface BatchOptions {
   maxExportBatchSize: number;
 }
 
-export type ExportFn = (spans: Span[]) => Promise<void>;
+export type WireFormat = 'http/protobuf' | 'http/json';
+
+/** Encodes spans one at a time into the open batch of one format; `seal()` returns its request body. */
+export interface SpanBatchEncoder {
+  readonly format: WireFormat;
+  add(span: Span): void;
+  seal(): Uint8Array;
+}
+
+/** The formats spans must be encoded in right now (one encoder each); empty while nothing would receive them. */
+export interface BatchEncoding {
+  /** Changes whenever `encoders()` would answer differently. */
+  readonly encodingVersion: number;
+  encoders(): readonly SpanBatchEncoder[];
+}
+
+/** A sealed batch: its span count and one finished request body per format. */
+export interface EncodedBatch {
+  readonly count: number;
+  readonly bodies: Partial<Record<WireFormat, Uint8Array>>;
+}
+
+export type ExportFn = (batch: EncodedBatch) => Promise<void>;
 
 export class BatchSpanProcessor implements SpanSink {
-  private queue: Span[] = [];
+  private sealed: EncodedBatch[] = [];
+  private sealedCount = 0;
+  private openCount = 0;
+  private open: readonly SpanBatchEncoder[] = [];
+  private openVersion = Number.NaN;
   private timer: NodeJS.Timeout | undefined = undefined;
   private exporting: Promise<void> | undefined = undefined;
-  private inFlight: Span[] = [];
+  private inFlight: EncodedBatch | undefined = undefined;
   private stopped = false;
   droppedSpans = 0;
   /**
@@ -33,19 +66,30 @@ export class BatchSpanProcessor implements SpanSink {
 
   constructor(
     private readonly options: BatchOptions,
+    private readonly encoding: BatchEncoding,
     private readonly exportBatch: ExportFn,
   ) {}
 
   onEnd(span: Span): void {
     if ((span.traceFlags & 1) === 0 || this.stopped) return;
-    const queue = this.queue;
-    if (queue.length >= this.options.maxQueueSize) {
+    if (this.sealedCount + this.openCount >= this.options.maxQueueSize) {
       this.droppedSpans++;
       if (this.unreportedDrops++ === 0 && this.exporting === undefined) this.reportDrops();
       return;
     }
-    queue.push(span);
-    if (queue.length >= this.options.maxExportBatchSize) {
+    if (this.openVersion !== this.encoding.encodingVersion) this.switchEncoders();
+    const encoders = this.open;
+    if (encoders.length === 0) return; // no destination right now: nobody would receive it
+    try {
+      for (let i = 0; i < encoders.length; i++) encoders[i]!.add(span);
+    } catch (error) {
+      // Runs inside span.end(), on the app's call: a span that cannot be encoded is lost, never the app's call.
+      losses.record('spans', 1, 'a span could not be encoded');
+      warnOnce('span-encode', `a span could not be encoded and is dropped (${describe(error)})`);
+      return;
+    }
+    if (++this.openCount >= this.options.maxExportBatchSize) {
+      this.sealOpen();
       if (this.exporting === undefined) this.startExport();
     } else if (this.timer === undefined && this.exporting === undefined) {
       this.timer = setTimeout(this.onTimer, this.options.scheduleDelayMs);
@@ -53,13 +97,14 @@ export class BatchSpanProcessor implements SpanSink {
     }
   }
 
+  /** Spans waiting to be exported (sealed or not), not counting the batch in flight. */
   get pending(): number {
-    return this.queue.length;
+    return this.sealedCount + this.openCount;
   }
 
   /** Exports everything queued now (and waits for an export already running). */
   async flush(): Promise<void> {
-    while (this.exporting !== undefined || this.queue.length > 0) {
+    while (this.exporting !== undefined || this.pending > 0) {
       if (this.exporting === undefined) this.startExport();
       await this.exporting;
     }
@@ -70,23 +115,39 @@ export class BatchSpanProcessor implements SpanSink {
   }
 
   /**
-   * For the synchronous exit path: the queued spans plus the batch whose export is still in flight (the process
+   * For the synchronous exit path: the queued batches plus the one whose export is still in flight (the process
    * is about to die, so that request will not complete). At-least-once: if the server did get the in-flight
    * batch, it sees those spans twice, which beats losing the spans of a crash.
    */
-  takeUnsent(): Span[] {
+  takeUnsent(): EncodedBatch[] {
     this.reportDrops();
-    const spans = this.inFlight.length === 0 ? this.queue : this.inFlight.concat(this.queue);
-    this.queue = [];
-    this.inFlight = [];
+    if (this.openCount > 0) this.sealOpen();
+    const batches = this.inFlight === undefined ? this.sealed : [this.inFlight, ...this.sealed];
+    this.sealed = [];
+    this.sealedCount = 0;
+    this.inFlight = undefined;
     this.stop();
-    return spans;
+    return batches;
   }
 
   stop(): void {
     this.stopped = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  private switchEncoders(): void {
+    if (this.openCount > 0) this.sealOpen();
+    this.open = this.encoding.encoders();
+    this.openVersion = this.encoding.encodingVersion;
+  }
+
+  private sealOpen(): void {
+    const bodies: Partial<Record<WireFormat, Uint8Array>> = {};
+    for (const encoder of this.open) bodies[encoder.format] = encoder.seal();
+    this.sealed.push({ count: this.openCount, bodies });
+    this.sealedCount += this.openCount;
+    this.openCount = 0;
   }
 
   private reportDrops(): void {
@@ -107,21 +168,31 @@ export class BatchSpanProcessor implements SpanSink {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    const batch = this.queue.length <= this.options.maxExportBatchSize ? this.queue : this.queue.slice(0, this.options.maxExportBatchSize);
-    this.queue = batch === this.queue ? [] : this.queue.slice(batch.length);
+    if (this.sealed.length === 0 && this.openCount > 0) this.sealOpen();
+    const batch = this.sealed.shift();
+    if (batch === undefined) return;
+    this.sealedCount -= batch.count;
     this.inFlight = batch;
     this.exporting = this.exportBatch(batch)
       .catch(() => undefined)
       .then(() => {
-        this.inFlight = [];
+        this.inFlight = undefined;
         this.exporting = undefined;
         this.reportDrops();
         if (this.stopped) return;
-        if (this.queue.length >= this.options.maxExportBatchSize) this.startExport();
-        else if (this.queue.length > 0 && this.timer === undefined) {
+        if (this.sealed.length > 0) this.startExport();
+        else if (this.openCount > 0 && this.timer === undefined) {
           this.timer = setTimeout(this.onTimer, this.options.scheduleDelayMs);
           this.timer.unref();
         }
       });
+  }
+}
+
+function describe(error: unknown): string {
+  try {
+    return error instanceof Error ? String(error.message) : String(error);
+  } catch {
+    return 'an error that could not be described';
   }
 }

@@ -6,7 +6,7 @@
  * (kind, status code) are integers.
  */
 import type { ExportSpan, InstrumentationScope, ResourceRecord, SpanAttributes } from '../trace/types.js';
-import { ProtoWriter } from './proto-writer.js';
+import { ScopeGroups } from './scope-groups.js';
 
 // Printable ASCII other than `"` and `\` needs no escaping; testing for that and concatenating quotes is 2-3x faster
 // than JSON.stringify (Node 20), which stays the path for everything else (control characters, non-ASCII, lone
@@ -139,76 +139,69 @@ function spanJson(span: ExportSpan): string {
   return out + '}}';
 }
 
-function sameScope(a: InstrumentationScope, b: InstrumentationScope): boolean {
-  return a === b || (a.name === b.name && (a.version || '') === (b.version || ''));
+function encodeScopeHead(scope: InstrumentationScope): Uint8Array {
+  let head = '{"scope":{"name":' + quote(scope.name);
+  if (scope.version) head += ',"version":' + quote(scope.version);
+  return Buffer.from(head + '},"spans":[', 'utf8');
 }
 
-// Scope groups in first-seen order (usually a single one): the group index of each span, and the groups' scopes.
-function groupByScope(spans: readonly ExportSpan[], groupIndex: Int32Array): InstrumentationScope[] {
-  const scopes: InstrumentationScope[] = [];
-  let last = 0;
-  for (let i = 0; i < spans.length; i++) {
-    const scope = spans[i]!.scope;
-    if (scopes.length === 0 || !sameScope(scope, scopes[last]!)) {
-      last = -1;
-      for (let g = 0; g < scopes.length; g++) {
-        if (sameScope(scope, scopes[g]!)) {
-          last = g;
-          break;
-        }
-      }
-      if (last === -1) {
-        last = scopes.length;
-        scopes.push(scope);
-      }
-    }
-    groupIndex[i] = last;
-  }
-  return scopes;
-}
-
-let groupOf = new Int32Array(1024);
-
-/** Feeds the request to `emit` piece by piece (about one piece per span), so no single huge string is built. */
-function emitRequest(resource: ResourceRecord, spans: readonly ExportSpan[], emit: (piece: string) => void): void {
-  if (groupOf.length < spans.length) groupOf = new Int32Array(spans.length);
-  const scopes = groupByScope(spans, groupOf);
-  emit('{"resourceSpans":[{"resource":{"attributes":' + attributesJson(resource.attributes) + '},"scopeSpans":[');
-  for (let g = 0; g < scopes.length; g++) {
-    const scope = scopes[g]!;
-    let head = (g > 0 ? ',' : '') + '{"scope":{"name":' + quote(scope.name);
-    if (scope.version) head += ',"version":' + quote(scope.version);
-    emit(head + '},"spans":[');
-    let first = true;
-    for (let i = 0; i < spans.length; i++) {
-      if (groupOf[i] !== g) continue;
-      emit(first ? spanJson(spans[i]!) : ',' + spanJson(spans[i]!));
-      first = false;
-    }
-    emit(']}');
-  }
-  emit(']}]}');
-}
-
-export function encodeTraceRequestJson(resource: ResourceRecord, spans: readonly ExportSpan[]): string {
-  let out = '';
-  emitRequest(resource, spans, (piece) => {
-    out += piece;
-  });
-  return out;
-}
-
-let writer: ProtoWriter | undefined;
-const writePiece = (piece: string): void => writer!.rawUtf8(piece);
+const COMMA = 0x2c;
+const SCOPE_END = Buffer.from(']}');
 
 /**
- * The same JSON as UTF-8 bytes. Cheaper than `Buffer.from(encodeTraceRequestJson(...))` for large batches: each
- * span's small string is written into one reused buffer, instead of flattening one batch-sized string and then
- * encoding it again (two fresh allocations the size of the batch).
+ * The spans of one batch as OTLP/JSON bytes: each span is encoded as it is added, into the group of its scope;
+ * `seal()` returns the whole request and starts an empty batch.
  */
+export class JsonSpanBatch {
+  readonly format = 'http/json' as const;
+  private readonly groups = new ScopeGroups(encodeScopeHead);
+  private readonly opening: Buffer;
+  private readonly closing = Buffer.from(']}]}');
+
+  constructor(resource: ResourceRecord) {
+    this.opening = Buffer.from('{"resourceSpans":[{"resource":{"attributes":' + attributesJson(resource.attributes) + '},"scopeSpans":[', 'utf8');
+  }
+
+  add(span: ExportSpan): void {
+    const json = spanJson(span); // built whole before anything is written: a span that throws leaves no trace
+    const w = this.groups.writerFor(span.scope);
+    if (w.pos > 0) w.byte(COMMA);
+    w.rawUtf8(json);
+  }
+
+  seal(): Uint8Array {
+    const groups = this.groups.filled();
+    let length = this.opening.length + this.closing.length;
+    for (let g = 0; g < groups.length; g++) length += (g > 0 ? 1 : 0) + groups[g]!.head.length + groups[g]!.writer.pos + SCOPE_END.length;
+    const out = Buffer.allocUnsafe(length);
+    let pos = this.opening.copy(out, 0);
+    for (let g = 0; g < groups.length; g++) {
+      const group = groups[g]!;
+      if (g > 0) out[pos++] = COMMA;
+      out.set(group.head, pos);
+      pos += group.head.length;
+      pos += group.writer.buf.copy(out, pos, 0, group.writer.pos);
+      pos += SCOPE_END.copy(out, pos);
+    }
+    this.closing.copy(out, pos);
+    this.groups.clear();
+    return out;
+  }
+}
+
+// The resource of the last call and its batch, for callers that encode whole lists (tests, bench/encode.mjs).
+let listBatch: { resource: ResourceRecord; batch: JsonSpanBatch } | undefined;
+
+/** One request holding `spans` as UTF-8 JSON bytes, encoded the way the exporter encodes them span by span. */
 export function encodeTraceRequestJsonBytes(resource: ResourceRecord, spans: readonly ExportSpan[]): Uint8Array {
-  writer ??= new ProtoWriter();
-  writer.reset();
-  emitRequest(resource, spans, writePiece);
-  return writer.finish();
+  if (listBatch === undefined || listBatch.resource !== resource) listBatch = { resource, batch: new JsonSpanBatch(resource) };
+  const batch = listBatch.batch;
+  for (let i = 0; i < spans.length; i++) batch.add(spans[i]!);
+  return batch.seal();
+}
+
+/** The same request as a string. */
+export function encodeTraceRequestJson(resource: ResourceRecord, spans: readonly ExportSpan[]): string {
+  const bytes = encodeTraceRequestJsonBytes(resource, spans);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
 }
