@@ -15,6 +15,7 @@
 import type { Span, SpanSink } from '../trace/span.js';
 import { losses } from './loss-report.js';
 import { warnOnce } from '../log.js';
+import { ROOT_CONTEXT, context } from '../trace/api.js';
 
 export interface BatchOptions {
   scheduleDelayMs: number;
@@ -92,9 +93,14 @@ export class BatchSpanProcessor implements SpanSink {
       this.sealOpen();
       if (this.exporting === undefined) this.startExport();
     } else if (this.timer === undefined && this.exporting === undefined) {
-      this.timer = setTimeout(this.onTimer, this.options.scheduleDelayMs);
-      this.timer.unref();
+      this.armTimer();
     }
+  }
+
+  /** Armed outside the app's context: a timer keeps the context it was created in, and this one no request's. */
+  private armTimer(): void {
+    this.timer = context.with(ROOT_CONTEXT, setTimeout, undefined, this.onTimer, this.options.scheduleDelayMs);
+    this.timer.unref();
   }
 
   /** Spans waiting to be exported (sealed or not), not counting the batch in flight. */
@@ -173,20 +179,21 @@ export class BatchSpanProcessor implements SpanSink {
     if (batch === undefined) return;
     this.sealedCount -= batch.count;
     this.inFlight = batch;
-    this.exporting = this.exportBatch(batch)
-      .catch(() => undefined)
-      .then(() => {
-        this.inFlight = undefined;
-        this.exporting = undefined;
-        this.reportDrops();
-        if (this.stopped) return;
-        if (this.sealed.length > 0) this.startExport();
-        else if (this.openCount > 0 && this.timer === undefined) {
-          this.timer = setTimeout(this.onTimer, this.options.scheduleDelayMs);
-          this.timer.unref();
-        }
-      });
+    // Started outside the app's context, like the timer: the export's promises and retries belong to no request.
+    this.exporting = context.with(ROOT_CONTEXT, this.runExport, undefined, batch);
   }
+
+  private readonly runExport = (batch: EncodedBatch): Promise<void> =>
+    this.exportBatch(batch).catch(() => undefined).then(this.afterExport);
+
+  private readonly afterExport = (): void => {
+    this.inFlight = undefined;
+    this.exporting = undefined;
+    this.reportDrops();
+    if (this.stopped) return;
+    if (this.sealed.length > 0) this.startExport();
+    else if (this.openCount > 0 && this.timer === undefined) this.armTimer();
+  };
 }
 
 function describe(error: unknown): string {

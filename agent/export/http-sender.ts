@@ -10,9 +10,16 @@
  * tracing suppressed so no other instrumentation (OTel's net/dns, say) sees it either.
  */
 import type * as http from 'node:http';
-import { context } from '@opentelemetry/api';
+import { ROOT_CONTEXT, context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { loadHttp, loadHttps, originalRequest } from '../builtins.js';
+
+/**
+ * The context the agent's own requests run in: no request's (an export or a poll belongs to none, and its socket,
+ * kept alive for later sends, would otherwise hold on to the span that happened to be active), with tracing
+ * suppressed so the http instrumentation does not trace them.
+ */
+const OUTSIDE_ANY_REQUEST = suppressTracing(ROOT_CONTEXT);
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 export const INITIAL_BACKOFF_MS = 1000;
@@ -81,7 +88,7 @@ export function postOnce(target: SendTarget, body: Uint8Array | string, contentT
       const url = target.url;
       const request = originalRequest(url.protocol);
       const payload = typeof body === 'string' ? Buffer.from(body) : body;
-      context.with(suppressTracing(context.active()), () => {
+      context.with(OUTSIDE_ANY_REQUEST, () => {
         const req = request(url, {
           method: 'POST',
           agent: target.agent,
@@ -195,7 +202,7 @@ export function agentRequest(
   onResponse: (res: http.IncomingMessage) => void,
 ): http.ClientRequest {
   const request = originalRequest(url.protocol);
-  return context.with(suppressTracing(context.active()), () => {
+  return context.with(OUTSIDE_ANY_REQUEST, () => {
     const req = request(url, options, onResponse);
     req.on('socket', (socket) => socket.unref());
     return req;

@@ -39,6 +39,8 @@ export interface SpanSink {
   onEnd(span: Span): void;
 }
 
+const NO_ATTRIBUTES: SpanAttributes = Object.freeze({}) as SpanAttributes;
+
 // OpenTelemetry's default span limits.
 const MAX_ATTRIBUTES = 128;
 const MAX_EVENTS = 128;
@@ -190,7 +192,14 @@ export class Span implements ApiSpan, Context, ExportSpan {
     if (this.endTime !== 0) return;
     const end = endTime === undefined ? now() : toEpochMillis(endTime);
     this.endTime = end < this.startTime ? this.startTime : end;
-    if (this.sink !== undefined) this.sink.onEnd(this);
+    if (this.sink === undefined) return;
+    this.sink.onEnd(this);
+    // Encoded by now: what only the encoder read is let go. An ended span stays reachable for a while from every
+    // async resource created while it was active (a pool's idle timer, a keep-alive socket's timeout), and each
+    // of those would otherwise pin its attributes and events too.
+    this.attributes = NO_ATTRIBUTES;
+    this.events = undefined;
+    this.links = undefined;
   }
 
   isRecording(): boolean {
