@@ -182,9 +182,17 @@ function subscribeServerChannels(runtime: AgentRuntime, guard: Guard): void {
    * it is armed with no active context. One shared function, set on each server socket once.
    */
   const storage = contextManager.storage;
-  const applySetTimeout = (socket: Socket, args: IArguments): unknown => Socket.prototype.setTimeout.apply(socket, args as never);
+  // enterWith and back rather than `storage.exit`: the same on Node 24 (~0.2 µs), 60x cheaper on Node 20 (0.02 µs
+  // against 1.3 µs), where AsyncLocalStorage runs on async hooks.
   function setTimeoutOutsideContext(this: Socket): unknown {
-    return guard.active ? storage.exit(applySetTimeout, this, arguments) : applySetTimeout(this, arguments);
+    const active = guard.active ? storage.getStore() : undefined;
+    if (active === undefined) return Socket.prototype.setTimeout.apply(this, arguments as never);
+    storage.enterWith(undefined as never);
+    try {
+      return Socket.prototype.setTimeout.apply(this, arguments as never);
+    } finally {
+      storage.enterWith(active);
+    }
   }
   function armTimeoutsOutsideContext(socket: WatchedSocket): void {
     if (socket.setTimeout === Socket.prototype.setTimeout) (socket as { setTimeout: unknown }).setTimeout = setTimeoutOutsideContext;

@@ -110,6 +110,7 @@ export class CodeMonitor implements SnapshotClient {
     setTimeout(() => {
       try {
         warmUpSerializer(this.pii);
+        debug('snapshot serializer warmed up');
       } catch {
         // Only a warm-up.
       }

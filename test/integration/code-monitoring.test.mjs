@@ -1032,9 +1032,9 @@ describe('serializer in the real app', { concurrency: true }, () => {
     // Cold (no warm-up), the first capture of these 7 strings was seen with every variable "[budget exceeded]";
     // warm, it takes well under 1 ms. The warm-up runs 200 ms after start.
     const groups = ['values', 'values2', 'nested'];
-    const s = await session(t, { setup: (b) => b.setBreakpoints([...groups.map((g) => b.breakpoint({ function_name: 'piiCapture', label: `pii-${g}` })), ...fences(b)]) });
+    const s = await session(t, { env: { TRACEKIT_DEBUG: '1' }, setup: (b) => b.setBreakpoints([...groups.map((g) => b.breakpoint({ function_name: 'piiCapture', label: `pii-${g}` })), ...fences(b)]) });
     await s.backend.waitFor(() => s.backend.polls.length >= 1);
-    await sleep(200);
+    await s.backend.waitFor(() => s.app.stderr.includes('snapshot serializer warmed up'));
     const captures = [];
     for (const g of groups) captures.push(await s.captureSoon(`pii-${g}`, 5000, `/pii?group=${g}`));
     await s.stop();
