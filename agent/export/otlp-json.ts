@@ -6,7 +6,7 @@
  * (kind, status code) are integers.
  */
 import type { ExportSpan, InstrumentationScope, ResourceRecord, SpanAttributes } from '../trace/types.js';
-import { ScopeGroups } from './scope-groups.js';
+import { ScopeGroups, listEncoder } from './scope-groups.js';
 
 // Printable ASCII other than `"` and `\` needs no escaping; testing for that and concatenating quotes is 2-3x faster
 // than JSON.stringify (Node 20), which stays the path for everything else (control characters, non-ASCII, lone
@@ -189,16 +189,8 @@ export class JsonSpanBatch {
   }
 }
 
-// The resource of the last call and its batch, for callers that encode whole lists (tests, bench/encode.mjs).
-let listBatch: { resource: ResourceRecord; batch: JsonSpanBatch } | undefined;
-
-/** One request holding `spans` as UTF-8 JSON bytes, encoded the way the exporter encodes them span by span. */
-export function encodeTraceRequestJsonBytes(resource: ResourceRecord, spans: readonly ExportSpan[]): Uint8Array {
-  if (listBatch === undefined || listBatch.resource !== resource) listBatch = { resource, batch: new JsonSpanBatch(resource) };
-  const batch = listBatch.batch;
-  for (let i = 0; i < spans.length; i++) batch.add(spans[i]!);
-  return batch.seal();
-}
+/** One request holding `spans` as UTF-8 JSON bytes. */
+export const encodeTraceRequestJsonBytes = listEncoder((resource) => new JsonSpanBatch(resource));
 
 /** The same request as a string. */
 export function encodeTraceRequestJson(resource: ResourceRecord, spans: readonly ExportSpan[]): string {

@@ -7,7 +7,7 @@
  */
 import type { ExportSpan, InstrumentationScope, ResourceRecord, SpanAttributes } from '../trace/types.js';
 import { Fragment, ProtoWriter, SHORT_STRING, putVarint, utf8, varintSize } from './proto-writer.js';
-import { ScopeGroups } from './scope-groups.js';
+import { ScopeGroups, listEncoder } from './scope-groups.js';
 
 // Pre-computed tags, (field << 3) | wire type. Wire types: 0 varint, 1 fixed64, 2 length-delimited, 5 fixed32.
 const REQUEST_RESOURCE_SPANS = 0x0a; // 1, LEN
@@ -371,13 +371,5 @@ export class ProtoSpanBatch {
   }
 }
 
-// The resource of the last call and its batch, for callers that encode whole lists (tests, bench/encode.mjs).
-let listBatch: { resource: ResourceRecord; batch: ProtoSpanBatch } | undefined;
-
-/** One request holding `spans`, encoded the way the exporter encodes them span by span. */
-export function encodeTraceRequestProto(resource: ResourceRecord, spans: readonly ExportSpan[]): Uint8Array {
-  if (listBatch === undefined || listBatch.resource !== resource) listBatch = { resource, batch: new ProtoSpanBatch(resource) };
-  const batch = listBatch.batch;
-  for (let i = 0; i < spans.length; i++) batch.add(spans[i]!);
-  return batch.seal();
-}
+/** One OTLP/protobuf request holding `spans`. */
+export const encodeTraceRequestProto = listEncoder((resource) => new ProtoSpanBatch(resource));
