@@ -69,3 +69,12 @@ export function debug(message: string | (() => string)): void {
   write('debug: ', typeof message === 'function' ? message() : message);
 }
 
+/** An error's message, read defensively: a hostile error object may throw from its getters. */
+export function describeError(error: unknown): string {
+  try {
+    if (error instanceof Error) return String(error.message);
+    return String(error);
+  } catch {
+    return 'an error that could not be described';
+  }
+}

@@ -29,7 +29,7 @@ import { toolProcess } from './guardrails.js';
 import { LocalUiDetector } from './local-ui.js';
 import { LogProcessor } from './logs/log-processor.js';
 import { signalUrl } from './logs/signal-url.js';
-import { debug, info, isDebug, setDebug, setSecrets, warn, warnOnce } from './log.js';
+import { debug, describeError, info, isDebug, setDebug, setSecrets, warn, warnOnce } from './log.js';
 import { ModuleHooks, packageOf } from './module-hooks.js';
 import { buildResource } from './resource.js';
 import { AgentContextManager } from './trace/context-manager.js';
@@ -104,7 +104,7 @@ export function startAgent(options: StartOptions): RunningAgent | undefined {
     : undefined;
 
   const scopes = new Map<string, InstrumentationScope>();
-  const hooks = new ModuleHooks((name, error) => warnOnce(`hook:${name}`, `could not instrument ${name}: ${describe(error)}`));
+  const hooks = new ModuleHooks((name, error) => warnOnce(`hook:${name}`, `could not instrument ${name}: ${describeError(error)}`));
   const runtime: AgentRuntime = {
     config,
     core,
@@ -277,6 +277,3 @@ function warnAboutPreloadedModules(names: string[]): void {
     `(or -r @tracekit/agent/register) before any other --require or --import`);
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -14,7 +14,7 @@
  */
 import type { Span, SpanSink } from '../trace/span.js';
 import { losses } from './loss-report.js';
-import { warnOnce } from '../log.js';
+import { describeError, warnOnce } from '../log.js';
 import { ROOT_CONTEXT, context } from '../trace/api.js';
 
 export interface BatchOptions {
@@ -86,7 +86,7 @@ export class BatchSpanProcessor implements SpanSink {
     } catch (error) {
       // Runs inside span.end(), on the app's call: a span that cannot be encoded is lost, never the app's call.
       losses.record('spans', 1, 'a span could not be encoded');
-      warnOnce('span-encode', `a span could not be encoded and is dropped (${describe(error)})`);
+      warnOnce('span-encode', `a span could not be encoded and is dropped (${describeError(error)})`);
       return;
     }
     if (++this.openCount >= this.options.maxExportBatchSize) {
@@ -194,12 +194,4 @@ export class BatchSpanProcessor implements SpanSink {
     if (this.sealed.length > 0) this.startExport();
     else if (this.openCount > 0 && this.timer === undefined) this.armTimer();
   };
-}
-
-function describe(error: unknown): string {
-  try {
-    return error instanceof Error ? String(error.message) : String(error);
-  } catch {
-    return 'an error that could not be described';
-  }
 }

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import satisfies from 'semver/functions/satisfies.js';
 import type { ModuleHooks } from '../module-hooks.js';
-import { debug, warn, warnOnce } from '../log.js';
+import { debug, describeError, warn, warnOnce } from '../log.js';
 import type { AnyInstrumentationDefinition, InstrumentationDefinition, LoadedModule, ModuleTarget } from './definition.js';
 import { Guard } from './guard.js';
 import type { AgentRuntime } from './types.js';
@@ -125,15 +125,5 @@ export class InstrumentationInstaller {
 }
 
 function reportFailure(name: string, error: unknown): void {
-  warn(`the ${name} instrumentation failed and is now off (${describe(error)}); the app is unaffected`);
-}
-
-/** An error's message, read defensively: a hostile error object may throw from its getters. */
-export function describe(error: unknown): string {
-  try {
-    if (error instanceof Error) return String(error.message);
-    return String(error);
-  } catch {
-    return 'an error that could not be described';
-  }
+  warn(`the ${name} instrumentation failed and is now off (${describeError(error)}); the app is unaffected`);
 }

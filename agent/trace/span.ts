@@ -39,8 +39,6 @@ export interface SpanSink {
   onEnd(span: Span): void;
 }
 
-const NO_ATTRIBUTES: SpanAttributes = Object.freeze({}) as SpanAttributes;
-
 // OpenTelemetry's default span limits.
 const MAX_ATTRIBUTES = 128;
 const MAX_EVENTS = 128;
@@ -197,7 +195,9 @@ export class Span implements ApiSpan, Context, ExportSpan {
     // Encoded by now: what only the encoder read is let go. An ended span stays reachable for a while from every
     // async resource created while it was active (a pool's idle timer, a keep-alive socket's timeout), and each
     // of those would otherwise pin its attributes and events too.
-    this.attributes = NO_ATTRIBUTES;
+    // A fresh object, not a shared frozen one: a late write by whoever still holds the span must neither throw
+    // nor land in anything shared.
+    this.attributes = {};
     this.events = undefined;
     this.links = undefined;
   }

@@ -38,6 +38,16 @@ function encodingOf(...formats) {
   return encoding;
 }
 
+/** A processor whose exports succeed at once and are collected in `batches`. */
+function collecting(maxExportBatchSize, encoding) {
+  const batches = [];
+  const processor = new BatchSpanProcessor({ scheduleDelayMs: 10_000, maxQueueSize: 100, maxExportBatchSize }, encoding, (batch) => {
+    batches.push(batch);
+    return Promise.resolve();
+  });
+  return { processor, batches };
+}
+
 const spansInJson = (body) => JSON.parse(Buffer.from(body).toString('utf8')).resourceSpans[0].scopeSpans.flatMap((s) => s.spans);
 
 test('a full queue drops spans, counts each, and reports them in one call when the export settles', async () => {
@@ -84,11 +94,7 @@ test('unsampled spans never enter the queue', () => {
 });
 
 test('spans are encoded as they end; the exported body holds each of them once, in order', async () => {
-  const bodies = [];
-  const processor = new BatchSpanProcessor({ scheduleDelayMs: 10_000, maxQueueSize: 100, maxExportBatchSize: 3 }, encodingOf('http/json'), (batch) => {
-    bodies.push(batch);
-    return Promise.resolve();
-  });
+  const { processor, batches: bodies } = collecting(3, encodingOf('http/json'));
   const ended = [span(1, 'a'), span(1, 'b'), span(1, 'c'), span(1, 'd')];
   for (const s of ended) processor.onEnd(s);
   // The span objects may change after their end: the body keeps what they were then.
@@ -100,12 +106,8 @@ test('spans are encoded as they end; the exported body holds each of them once, 
 });
 
 test('a change of destinations seals the open batch; the new batch carries every format now wanted', async () => {
-  const batches = [];
   const encoding = encodingOf('http/protobuf');
-  const processor = new BatchSpanProcessor({ scheduleDelayMs: 10_000, maxQueueSize: 100, maxExportBatchSize: 50 }, encoding, (batch) => {
-    batches.push(batch);
-    return Promise.resolve();
-  });
+  const { processor, batches } = collecting(50, encoding);
   processor.onEnd(span());
   processor.onEnd(span());
   encoding.set('http/protobuf', 'http/json'); // the Local UI appeared
@@ -120,11 +122,7 @@ test('a change of destinations seals the open batch; the new batch carries every
 });
 
 test('a span that cannot be encoded is dropped and counted; the call that ended it goes on', async () => {
-  const batches = [];
-  const processor = new BatchSpanProcessor({ scheduleDelayMs: 10_000, maxQueueSize: 100, maxExportBatchSize: 50 }, encodingOf('http/protobuf'), (batch) => {
-    batches.push(batch);
-    return Promise.resolve();
-  });
+  const { processor, batches } = collecting(50, encodingOf('http/protobuf'));
   const calls = [];
   const record = losses.record;
   losses.record = (...args) => calls.push(args);
