@@ -39,12 +39,17 @@ export class TracesView {
   }
 
   async refresh() {
+    // Refreshes overlap (a blur's change and the form's reset fire together) and their answers may come back out of
+    // order: only the newest one may draw, or an older filter's list would replace the current one.
+    const seq = (this.refreshSeq = (this.refreshSeq ?? 0) + 1);
     let result;
     try {
       result = await api(`/api/traces?${this.query()}`);
+      if (seq !== this.refreshSeq) return;
       this.form.classList.remove('invalid');
       this.form.title = '';
     } catch (error) {
+      if (seq !== this.refreshSeq) return;
       this.form.classList.add('invalid');
       this.form.title = error.message;
       $('#trace-count').textContent = error.message;
