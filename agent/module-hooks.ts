@@ -5,7 +5,8 @@
  *
  * Names may be a package (`router`) or a file inside one (`express/lib/router/layer`, as require-in-the-middle
  * names files: no `.js`, no `/index`). require-in-the-middle sees both CommonJS apps and the `require`s that
- * CommonJS packages make when an ESM app imports them, which is why most rows need no ESM hook at all.
+ * CommonJS packages make when an ESM app imports them, which is why most rows need no ESM hook at all. An ESM-only
+ * package's files reach the import hook under the same names, so one row serves both builds.
  */
 import { Hook } from 'require-in-the-middle';
 import { nodeRequire } from './node-require.js';
@@ -29,6 +30,7 @@ export class ModuleHooks {
   private readonly importHandlers = new Map<string, OnLoad[]>();
   private requireHook: Unhookable | undefined = undefined;
   private importHook: Unhookable | undefined = undefined;
+  private importFileHook: Unhookable | undefined = undefined;
 
   constructor(private readonly onError: (name: string, error: unknown) => void) {}
 
@@ -58,22 +60,34 @@ export class ModuleHooks {
         return this.dispatch(this.requireHandlers, exports, name, basedir, false) as T;
       });
     }
-    if (this.importHook === undefined && this.importHandlers.size > 0) {
+    if (this.importHook === undefined && this.importFileHook === undefined && this.importHandlers.size > 0) {
       // Loaded only here: import-in-the-middle exists once per process and costs start-up time (docs/architecture.md).
       const { Hook: ImportHook } = nodeRequire('import-in-the-middle') as { Hook: IitmHookConstructor };
-      this.importHook = new ImportHook([...this.importHandlers.keys()], {}, (exported, name, baseDir) => {
+      const names = [...this.importHandlers.keys()];
+      const packages = names.filter((name) => name === packageOf(name));
+      const filesOf = [...new Set(names.filter((name) => name !== packageOf(name)).map(packageOf))];
+      const onImport = (exported: unknown, name: string, baseDir: string | void) => {
         this.dispatch(this.importHandlers, exported, name, baseDir || undefined, true);
         // import-in-the-middle assigns a returned value to `default`; the namespace was patched in place.
         return undefined;
-      });
+      };
+      if (packages.length > 0) this.importHook = new ImportHook(packages, {}, onImport);
+      if (filesOf.length > 0) {
+        // A file inside a package comes to an `internals` hook on its package, named with its extension
+        // (`@nestjs/core/router/router-execution-context.js`): named here as require-in-the-middle names it.
+        this.importFileHook = new ImportHook(filesOf, { internals: true }, (exported, name, baseDir) =>
+          onImport(exported, requireStyleName(name), baseDir));
+      }
     }
   }
 
   uninstall(): void {
     this.requireHook?.unhook();
     this.importHook?.unhook();
+    this.importFileHook?.unhook();
     this.requireHook = undefined;
     this.importHook = undefined;
+    this.importFileHook = undefined;
   }
 
   private dispatch(table: Map<string, OnLoad[]>, exports: unknown, name: string, basedir: string | undefined, esm: boolean): unknown {
@@ -91,6 +105,11 @@ export class ModuleHooks {
     debug(`hooked ${key}${esm ? ' (ESM)' : ''}`);
     return current;
   }
+}
+
+/** `pkg/lib/x.js` or `pkg/lib/x/index.mjs` → `pkg/lib/x`, the way require-in-the-middle names a file. */
+export function requireStyleName(name: string): string {
+  return name.replace(/\\/g, '/').replace(/(?:\/index)?\.m?js$/, '');
 }
 
 /** The package a hooked name belongs to: `express/lib/router` → `express`, `@nestjs/core/router/x` → `@nestjs/core`. */

@@ -41,12 +41,12 @@ export function register(options: StartOptions): void {
 }
 
 /**
- * Packages that must be intercepted by the ESM loader hooks because an ESM app can load them without `require`:
- * the rows of the instrumentation table marked `esm`. None of the agent's own rows needs it today (Express,
- * router and Fastify are CommonJS, and their internal requires reach require-in-the-middle even from ESM apps),
- * so the loader hooks and their start-up price are normally skipped.
+ * What the ESM loader hooks must intercept because an ESM app can load it without `require`: the targets of the
+ * instrumentation table marked `esm` (ESM-only packages such as the openai and Anthropic SDKs' ESM builds and
+ * NestJS 12), as bare specifiers or, for a file inside a package, a pattern on its URL. Empty unless the app uses
+ * one of them, so the loader hooks and their start-up price are normally skipped.
  */
-export function esmModules(): string[] {
+export function esmModules(): (string | RegExp)[] {
   try {
     return esmModuleNames();
   } catch {

@@ -12,7 +12,8 @@
  *   - `ExceptionsHandler#next` is where Nest sends every exception of an HTTP route, whether thrown by a guard, a
  *     pipe, an interceptor or the method, before its filters answer. The error is only noted: a 4xx answer (an
  *     HttpException such as NotFoundException, or a guard's 403) is never an error, a 5xx is.
- * Nest 12 ships as ESM only, which these require hooks do not see (not covered yet; see docs/frameworks.md).
+ * Nest 12 ships as ESM only: its files never pass through `require`, so the same two files are also hooked in
+ * ESM (the loader hooks wrap just these two; Nest 10 and 11 apps, which are CommonJS, do not get the hooks).
  */
 import { defineInstrumentation } from './definition.js';
 import type { Guard } from './guard.js';
@@ -41,24 +42,20 @@ interface NestState {
   patchExceptionsHandler(exports: unknown): unknown;
 }
 
-const VERSIONS = '>=10 <12';
+// 10 and 11 are CommonJS; 12 is ESM only, so its targets ask for the ESM loader hooks.
+const COMMONJS = '>=10 <12';
+const ESM_ONLY = '>=12 <13';
+const EXECUTION_CONTEXT = 'router/router-execution-context';
+const EXCEPTIONS_HANDLER = 'exceptions/exceptions-handler';
 
 export const nestjs = defineInstrumentation<NestState>({
   name: 'nestjs',
   enabledByDefault: true,
   modules: [
-    {
-      module: '@nestjs/core',
-      file: 'router/router-execution-context',
-      versions: VERSIONS,
-      patch: (exports, state) => state.patchExecutionContext(exports),
-    },
-    {
-      module: '@nestjs/core',
-      file: 'exceptions/exceptions-handler',
-      versions: VERSIONS,
-      patch: (exports, state) => state.patchExceptionsHandler(exports),
-    },
+    { module: '@nestjs/core', file: EXECUTION_CONTEXT, versions: COMMONJS, patch: (exports, state) => state.patchExecutionContext(exports) },
+    { module: '@nestjs/core', file: EXCEPTIONS_HANDLER, versions: COMMONJS, patch: (exports, state) => state.patchExceptionsHandler(exports) },
+    { module: '@nestjs/core', file: EXECUTION_CONTEXT, versions: ESM_ONLY, esm: true, patch: (exports, state) => state.patchExecutionContext(exports) },
+    { module: '@nestjs/core', file: EXCEPTIONS_HANDLER, versions: ESM_ONLY, esm: true, patch: (exports, state) => state.patchExceptionsHandler(exports) },
   ],
   create: createNestState,
 });
