@@ -200,10 +200,40 @@ export class Guard {
    * throwing hook turns the instrumentation off while the call goes on. Restored on stop when still ours.
    */
   wrap<S>(target: object, key: string | symbol, hooks: AroundHooks<S>): void {
-    const holder = target as Record<string | symbol, unknown>;
-    const original = holder[key];
+    const original = (target as Record<string | symbol, unknown>)[key];
     if (typeof original !== 'function' || isWrapped(original)) return;
-    const wrapper = this.around(original as AnyFunction, hooks);
+    this.install(target, key, original, this.around(original as AnyFunction, hooks));
+  }
+
+  /**
+   * Wraps `target[key]` so that `transform(result, self, firstArgument)` may replace what a successful call
+   * returns (undefined keeps it). For a method called on every log record: unlike `wrap`, the wrapper never
+   * materialises the arguments or runs hooks on the way in, and a throw from the original passes through
+   * untouched. A throwing transform turns the instrumentation off and the original result is returned.
+   */
+  wrapResult(target: object, key: string | symbol, transform: (result: unknown, self: unknown, first: unknown) => unknown): void {
+    const original = (target as Record<string | symbol, unknown>)[key];
+    if (typeof original !== 'function' || isWrapped(original)) return;
+    const guard = this;
+    const wrapper = function (this: unknown, first?: unknown): unknown {
+      const result: unknown = (original as AnyFunction).apply(this, arguments as unknown as unknown[]);
+      if (!guard.on) return result;
+      try {
+        const replaced = transform(result, this, first);
+        return replaced === undefined ? result : replaced;
+      } catch (error) {
+        guard.fail(error);
+        return result;
+      }
+    };
+    Object.defineProperty(wrapper, 'name', { value: (original as AnyFunction).name });
+    if ((original as AnyFunction).length !== 0) Object.defineProperty(wrapper, 'length', { value: (original as AnyFunction).length });
+    (wrapper as unknown as Record<symbol, unknown>)[kOriginal] = original;
+    this.install(target, key, original, wrapper);
+  }
+
+  private install(target: object, key: string | symbol, original: unknown, wrapper: unknown): void {
+    const holder = target as Record<string | symbol, unknown>;
     holder[key] = wrapper;
     this.undo.push(() => {
       if (holder[key] === wrapper) holder[key] = original;
@@ -220,10 +250,7 @@ export class Guard {
     if (typeof original !== 'function' || isWrapped(original)) return;
     Object.defineProperty(replacement, 'name', { value: (original as AnyFunction).name });
     (replacement as unknown as Record<symbol, unknown>)[kOriginal] = original;
-    holder[key] = replacement;
-    this.undo.push(() => {
-      if (holder[key] === replacement) holder[key] = original;
-    });
+    this.install(holder, key, original, replacement);
   }
 
   /** The wrapper `wrap` installs, for functions that are not reachable as a property (a returned callback). */

@@ -48,18 +48,33 @@ function createPinoState(runtime: AgentRuntime, guard: Guard): PinoState {
   const inject = runtime.config.logs.injection;
   const sink = runtime.logSink;
   const serviceJson = JSON.stringify(serviceName);
+  const storage = runtime.contextManager.storage;
+
+  // The logger's bindings (pino's `chindings`, a string such as `,"pid":1,"hostname":"h"`) are the same string on
+  // every call of a logger: whether they set one of the fields is worked out once per string, not per record.
+  let lastBindings: unknown;
+  let lastBound: string | undefined;
+  const boundFields = (bindings: unknown): string | undefined => {
+    if (bindings !== lastBindings) {
+      lastBindings = bindings;
+      lastBound = typeof bindings === 'string' && FIELD_KEYS.some((key) => bindings.includes(`"${key}":`)) ? bindings : undefined;
+    }
+    return lastBound;
+  };
 
   /** `line` with the trace fields the record does not set itself, or undefined when nothing is to be added. */
   function spliced(line: unknown, record: unknown, bindings: unknown): string | undefined {
-    if (typeof line !== 'string' || !line.endsWith('}\n')) return undefined;
-    const all = activeTraceFieldsJson(serviceName, serviceJson);
+    // Ends with `}\n` (character codes, not endsWith: this runs on every record).
+    if (typeof line !== 'string' || line.charCodeAt(line.length - 1) !== 10 || line.charCodeAt(line.length - 2) !== 125) return undefined;
+    // The agent's store read directly: the API's `context.active()` looks the global context manager up and
+    // checks its version on every call. Outside the agent's context (another context manager), the API's.
+    const all = activeTraceFieldsJson(serviceName, serviceJson, storage.getStore());
     if (all === undefined) return undefined;
     const own = record !== null && typeof record === 'object' ? (record as Record<string, unknown>) : undefined;
-    const bound = typeof bindings === 'string' && bindings.includes('"t') || typeof bindings === 'string' && bindings.includes('"s')
-      ? bindings as string : undefined;
+    const bound = boundFields(bindings);
     let extra = all;
     // The app set one of the fields itself (in the record, its mixin or the logger's bindings): keep its value.
-    if ((bound !== undefined && FIELD_KEYS.some((key) => bound.includes(`"${key}":`))) ||
+    if (bound !== undefined ||
         (own !== undefined && (own.trace_id !== undefined || own.span_id !== undefined || own.trace_flags !== undefined || own['service.name'] !== undefined))) {
       const fields = activeTraceFields(serviceName)!;
       extra = '';
@@ -81,10 +96,8 @@ function createPinoState(runtime: AgentRuntime, guard: Guard): PinoState {
       const { asJsonSym, writeSym, chindingsSym } = symbols;
       if (typeof asJsonSym !== 'symbol' || typeof writeSym !== 'symbol') throw new Error('pino/lib/symbols has no asJson or write symbol');
       if (inject) {
-        guard.wrap(prototype, asJsonSym, {
-          exit: (_state, line, error, logger, args) =>
-            error === undefined ? spliced(line, args[0], chindingsSym === undefined ? undefined : (logger as Record<symbol, unknown>)[chindingsSym]) : undefined,
-        });
+        guard.wrapResult(prototype, asJsonSym, (line, logger, record) =>
+          spliced(line, record, chindingsSym === undefined ? undefined : (logger as Record<symbol, unknown>)[chindingsSym]));
       }
       if (sink !== undefined) {
         guard.wrap(prototype, writeSym, {

@@ -4,6 +4,7 @@
  * no configuration, plus `service.name`.
  */
 import { trace } from '@opentelemetry/api';
+import type { Context } from '@opentelemetry/api';
 import { activeSpan } from '../instrument/active-request.js';
 
 export interface TraceFields {
@@ -39,10 +40,11 @@ const jsonCache = new WeakMap<object, string | null>();
 
 /**
  * The fields as the JSON members to append to a serialized record (`,"trace_id":"…",…`), cached per span, or
- * undefined outside a span.
+ * undefined outside a span. `ctx` (the agent's own store, read directly on a per-record path) defaults to the
+ * API's active context.
  */
-export function activeTraceFieldsJson(serviceName: string, serviceJson: string): string | undefined {
-  const span = activeSpan();
+export function activeTraceFieldsJson(serviceName: string, serviceJson: string, ctx?: Context): string | undefined {
+  const span = activeSpan(ctx);
   if (span === undefined) return undefined;
   let json = jsonCache.get(span);
   if (json === undefined) {

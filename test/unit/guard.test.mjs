@@ -56,6 +56,36 @@ test('a throwing exit keeps the result; a replacing exit replaces it', () => {
   assert.equal(target.value(), 1, 'off: pass-through');
 });
 
+test('wrapResult: replaces a result or keeps it, passes the original\'s error, and a throwing transform keeps the result', () => {
+  const { guard, reports } = newGuard();
+  const seen = [];
+  const target = {
+    suffix: '!',
+    line(record, extra) { return `${record.msg}${extra ?? ''}${this.suffix}`; },
+    fail() { throw new TypeError('app error'); },
+  };
+  const line = target.line;
+  guard.wrapResult(target, 'line', (result, self, first) => {
+    seen.push([self === target, first]);
+    if (first.msg === 'keep') return undefined;
+    if (first.msg === 'boom') throw new Error('agent bug');
+    return `${result} [traced]`;
+  });
+  guard.wrapResult(target, 'fail', () => 'never');
+  assert.equal(target.line({ msg: 'hi' }, '?'), 'hi?! [traced]', 'every argument reaches the original; the result is replaced');
+  assert.equal(target.line({ msg: 'keep' }), 'keep!', 'undefined keeps the result');
+  assert.equal(target.line.name, 'line');
+  assert.equal(target.line.length, 2);
+  assert.equal(originalOf(target.line), line);
+  assert.throws(() => target.fail(), TypeError, 'the app\'s own error, unchanged');
+  assert.equal(target.line({ msg: 'boom' }), 'boom!', 'a throwing transform: the original result');
+  assert.equal(reports.length, 1);
+  assert.equal(target.line({ msg: 'after' }), 'after!', 'the guard is off: results pass through untouched');
+  assert.deepEqual(seen.map(([same]) => same), [true, true, true]);
+  guard.stop();
+  assert.equal(target.line, line, 'restored');
+});
+
 test('subscribe: only listed channels; a throwing subscriber never reaches the publisher and is unsubscribed', () => {
   const { guard, reports } = newGuard(['tracekit.test.guard']);
   assert.throws(() => guard.subscribe('not.listed', () => {}), /does not list/);
