@@ -33,7 +33,7 @@ import { debug, describeError, info, isDebug, setDebug, setSecrets, warn, warnOn
 import { ModuleHooks, packageOf } from './module-hooks.js';
 import { buildResource } from './resource.js';
 import { AgentContextManager } from './trace/context-manager.js';
-import { createSampler, describeSampler } from './trace/sampler.js';
+import { createSampler, describeSampler, followsLocalParent } from './trace/sampler.js';
 import { AgentTracerProvider } from './trace/tracer.js';
 import type { TracerCore } from './trace/tracer.js';
 import type { InstrumentationScope } from './trace/types.js';
@@ -87,7 +87,11 @@ export function startAgent(options: StartOptions): RunningAgent | undefined {
   };
   const exporter = new TraceExporter(buildResource(config), primary, config.export.exportTimeoutMs);
   const processor = new BatchSpanProcessor(config.export, exporter, (batch) => exporter.export(batch));
-  const core: TracerCore = { sampler: createSampler(config.sampler.type, config.sampler.ratio), sink: processor };
+  const core: TracerCore = {
+    sampler: createSampler(config.sampler.type, config.sampler.ratio),
+    followsLocalParent: followsLocalParent(config.sampler.type),
+    sink: processor,
+  };
   const tracerProvider = new AgentTracerProvider(core);
 
   // Someone else's OpenTelemetry SDK already owns the globals: two agents would double every span.

@@ -34,3 +34,8 @@ function ratioSampler(ratio: number): Sampler {
 export function describeSampler(type: SamplerType, ratio: number): string {
   return type.endsWith('traceidratio') ? `${type} (ratio ${ratio})` : type;
 }
+
+/** Whether the sampler `createSampler` builds is parent-based with the default samplers for local parents. */
+export function followsLocalParent(type: SamplerType): boolean {
+  return !(type === 'always_on' || type === 'always_off' || type === 'traceidratio');
+}

@@ -26,7 +26,10 @@ export function useFixture(fixture, env = {}) {
   async function spanFor(path, { method = 'GET', headers = {} } = {}) {
     const marker = `req-${Math.random().toString(36).slice(2)}`;
     const response = await request(`${app.url}${path}`, { method, headers: { 'user-agent': marker, ...headers } });
-    const [span] = await receiver.waitForSpans((s) => s.kind === 2 && s.attributes['user_agent.original'] === marker);
+    const [span] = await receiver.waitForSpans((s) => s.kind === 2 && s.attributes['user_agent.original'] === marker).catch((error) => {
+      // What the app printed is the first thing to read when its spans never arrive.
+      throw new Error(`${error.message}\nresponse: ${response.status}\napp stderr: ${app.stderr.slice(-3000)}`);
+    });
     // A duplicate (a second SERVER span for the same request) gets the chance to arrive before asserting one.
     await new Promise((resolve) => setTimeout(resolve, 100));
     const all = receiver.spans().filter((s) => s.kind === 2 && s.attributes['user_agent.original'] === marker);

@@ -215,6 +215,29 @@ function assertBothMatchOtel(resourceRecord, spans) {
 
 // ---------------------------------------------------------------------------------------------------------------
 
+test('values that repeat, change and come back, in spans, events and across traces, encode as OTel does', () => {
+  // The proto encoder keeps a repeated value's encoding and the last trace and parent ids: every path (first
+  // sight, repeat, change, a key moving to another position, the same key in an event, another trace) must give
+  // OTel's bytes.
+  const db = (statement, extra = {}) => ({ 'db.system.name': 'postgresql', 'db.query.text': statement, 'server.port': 5432, 'peer.service': 'postgres', ...extra });
+  const root = span({ attributes: db('SELECT ?') });
+  const spans = [root];
+  for (const [i, statement] of ['SELECT ?', 'SELECT ?', 'SELECT ?', 'UPDATE carts SET total = ?', 'SELECT ?', 'SELECT ?'].entries()) {
+    spans.push(span({ kind: 3, parentSpanId: root.spanId, name: `query ${i}`, attributes: db(statement, i === 4 ? { 'db.operation.name': 'SELECT' } : {}) }));
+  }
+  spans.push(span({ kind: 3, parentSpanId: root.spanId, attributes: { 'server.port': 5432, 'db.system.name': 'postgresql', 'db.query.text': 'SELECT ?' } }));
+  spans.push(span({ kind: 3, parentSpanId: root.spanId, attributes: db('SELECT ?', { 'db.system.name': 'mysql', flag: true, ratio: 0.5, 'ünïcode': 'wért' }) }));
+  spans.push(span({ kind: 3, parentSpanId: root.spanId, attributes: db('SELECT ?'), events: [{ name: 'exception', time: T0 + 1, attributes: db('SELECT ?') }] }));
+  const other = span({ traceId: TRACE_B, attributes: db('SELECT ?') });
+  spans.push(other, span({ traceId: TRACE_B, kind: 3, parentSpanId: other.spanId, attributes: db('SELECT ?') }));
+  spans.push(span({ kind: 3, parentSpanId: root.spanId, attributes: db('SELECT ?') }));
+  const decoded = flattenSpans(assertBothMatchOtel(resource, spans));
+  assert.equal(decoded.length, spans.length);
+  assert.equal(decoded[4].attributes['db.query.text'], 'UPDATE carts SET total = ?');
+  assert.equal(decoded[8].attributes['db.system.name'], 'mysql');
+  assert.deepStrictEqual(decoded.map((s) => s.traceId), spans.map((s) => s.traceId));
+});
+
 test('root and child spans of every kind match OTel in both formats', () => {
   const root = span({ kind: 1 });
   const children = [0, 2, 3, 4].map((kind) =>
