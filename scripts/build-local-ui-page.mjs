@@ -4,12 +4,12 @@
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync } from 'node:fs';
 
-export async function buildLocalUiPage() {
-  mkdirSync('dist/local-ui', { recursive: true });
+export async function buildLocalUiPage(outDir = 'dist') {
+  mkdirSync(`${outDir}/local-ui`, { recursive: true });
   await build({
     entryPoints: { app: 'local-ui/page/main.mjs' },
     bundle: true,
-    outdir: 'dist/local-ui',
+    outdir: `${outDir}/local-ui`,
     format: 'iife',
     platform: 'browser',
     target: ['chrome111', 'firefox115', 'safari16.4'],
@@ -18,5 +18,5 @@ export async function buildLocalUiPage() {
     legalComments: 'eof',
     logLevel: 'warning',
   });
-  copyFileSync('local-ui/page/index.html', 'dist/local-ui/index.html');
+  copyFileSync('local-ui/page/index.html', `${outDir}/local-ui/index.html`);
 }

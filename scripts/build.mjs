@@ -4,7 +4,7 @@
 // twice in a process and stays external.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { buildLocalUiPage } from './build-local-ui-page.mjs';
@@ -45,24 +45,57 @@ const guardAsExternal = {
   },
 };
 
-rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
-await build({ ...common, entryPoints: ['agent/register.ts'], outfile: 'dist/agent.cjs', format: 'cjs', plugins: [guardAsExternal] });
+// Everything is built into a staging folder and then moved into dist/ file by file: a rename replaces a file at
+// once, so an app (or a test) that loads the agent while a build runs (`npm pack` builds first) reads either the
+// old file or the new one, never a missing or half-written one.
+const STAGE = 'dist.staging';
+rmSync(STAGE, { recursive: true, force: true });
+await build({ ...common, entryPoints: ['agent/register.ts'], outfile: `${STAGE}/agent.cjs`, format: 'cjs', plugins: [guardAsExternal] });
 // OpenTelemetry's mongodb instrumentation, loaded by the mongodb row only when an app loads the driver. No source
 // map: it would add 0.8 MB to the installed package for code that is not ours.
-await build({ ...common, entryPoints: ['agent/instrument/otel-mongodb-entry.ts'], outfile: 'dist/otel-mongodb.cjs', format: 'cjs', sourcemap: false });
-await build({ ...common, entryPoints: ['agent/instrument/guard.ts'], outfile: 'dist/guard.cjs', format: 'cjs', minify: false });
+await build({ ...common, entryPoints: ['agent/instrument/otel-mongodb-entry.ts'], outfile: `${STAGE}/otel-mongodb.cjs`, format: 'cjs', sourcemap: false });
+await build({ ...common, entryPoints: ['agent/instrument/guard.ts'], outfile: `${STAGE}/guard.cjs`, format: 'cjs', minify: false });
 // The public entry (`@tracekit/agent`): the handle lookup and the no-op handle only, never the agent itself.
 // It keeps @opentelemetry/api external: the app that imports it shares the app's API copy.
 const publicEntry = { ...common, external: ['@opentelemetry/api'], alias: {} };
-await build({ ...publicEntry, entryPoints: ['agent/index.ts'], outfile: 'dist/index.cjs', format: 'cjs' });
-await build({ ...publicEntry, entryPoints: ['agent/index.ts'], outfile: 'dist/index.mjs', format: 'esm' });
+await build({ ...publicEntry, entryPoints: ['agent/index.ts'], outfile: `${STAGE}/index.cjs`, format: 'cjs' });
+await build({ ...publicEntry, entryPoints: ['agent/index.ts'], outfile: `${STAGE}/index.mjs`, format: 'esm' });
 // Type declarations for the public entry.
-execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.types.json'], { stdio: 'inherit' });
+execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.types.json', '--outDir', `${STAGE}/types`], { stdio: 'inherit' });
 // The same declarations as .d.cts for `require` users: TypeScript's node16/nodenext resolution reads a .d.ts next
 // to "type": "module" as ESM and refuses it from CommonJS code (TS1479).
-copyAsCts('dist/types');
+copyAsCts(`${STAGE}/types`);
 // The Local UI page (tracekit-local): its own bundle, separate from the agent's.
-await buildLocalUiPage();
+await buildLocalUiPage(STAGE);
+replaceDist(STAGE, 'dist');
+
+/** Moves every file of `from` into `to` (each rename replaces one file at once), then drops what `from` lacked. */
+function replaceDist(from, to) {
+  const built = new Set();
+  const move = (dir) => {
+    for (const entry of readdirSync(path.join(from, dir), { withFileTypes: true })) {
+      const relative = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        mkdirSync(path.join(to, relative), { recursive: true });
+        move(relative);
+      } else {
+        renameSync(path.join(from, relative), path.join(to, relative));
+      }
+      built.add(relative);
+    }
+  };
+  mkdirSync(to, { recursive: true });
+  move('');
+  const prune = (dir) => {
+    for (const entry of readdirSync(path.join(to, dir), { withFileTypes: true })) {
+      const relative = path.join(dir, entry.name);
+      if (!built.has(relative)) rmSync(path.join(to, relative), { recursive: true, force: true });
+      else if (entry.isDirectory()) prune(relative);
+    }
+  };
+  prune('');
+  rmSync(from, { recursive: true, force: true });
+}
 
 function copyAsCts(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
