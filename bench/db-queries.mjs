@@ -7,11 +7,17 @@
 // per query is printed too, as it moves much less when other processes share the machine.
 //
 // Usage: npm run build && node bench/db-queries.mjs [--rounds 5] [--count 10000] [--drivers pg,redis,ioredis]
-import { spawn } from 'node:child_process';
+//
+// --instructions [--node 24]: instead of timing, counts the client's instructions per query under callgrind (the
+// loop run with 10,000 and with 30,000 queries, per query = the difference / the difference in queries, warm-ups
+// included, so start-up and exit cancel out). For a machine whose timings move from run to run; the server's
+// side and the kernel's part of each query are not counted, so the ratios are of the client's own work.
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startMariadb, startPostgres, startRedis } from '../test/helpers/db-servers.mjs';
-import { BENCH_DIR, REPO, cleanEnv, median, pinned, pinSelf, variantSpec } from './lib/common.mjs';
+import { BENCH_DIR, REPO, cleanEnv, getServerNode, median, pinned, pinSelf, useNodeOption, variantSpec } from './lib/common.mjs';
+import { instructionsOf, requireValgrind } from './lib/callgrind.mjs';
 import { countSpans, startSink } from './sink.mjs';
 
 const VARIANTS = ['baseline', 'tracekit', 'otel'];
@@ -19,6 +25,8 @@ const { values: opts } = parseArgs({ options: {
   rounds: { type: 'string', default: '5' },
   count: { type: 'string', default: '10000' },
   drivers: { type: 'string', default: 'pg,redis,ioredis' },
+  instructions: { type: 'boolean', default: false },
+  node: { type: 'string' },
 } });
 const drivers = opts.drivers.split(',');
 const count = Number(opts.count);
@@ -39,7 +47,9 @@ function measure(driver, variant, port, sinkUrl) {
   });
 }
 
-pinSelf(0); // the servers started below inherit CPU 0
+if (opts.instructions) requireValgrind('bench/db-queries.mjs --instructions');
+await useNodeOption(opts.node);
+if (!opts.instructions) pinSelf(0); // the servers started below inherit CPU 0
 const [pg, redis, mysql] = await Promise.all([
   drivers.includes('pg') ? startPostgres() : undefined,
   drivers.some((d) => d === 'redis' || d === 'ioredis') ? startRedis() : undefined,
@@ -49,6 +59,15 @@ const ports = { pg: pg?.port, redis: redis?.port, ioredis: redis?.port, mysql2: 
 const sink = await startSink();
 const sinkUrl = `http://127.0.0.1:${sink.port}`;
 const results = {};
+if (opts.instructions) {
+  try {
+    await countInstructions();
+  } finally {
+    await sink.close();
+    await Promise.all([pg, redis, mysql].filter(Boolean).map((server) => server.stop()));
+  }
+  process.exit(0);
+}
 try {
   for (let round = 0; round < Number(opts.rounds); round++) {
     for (const driver of drivers) {
@@ -86,5 +105,26 @@ for (const driver of drivers) {
     console.log(`  ${variant.padEnd(8)} wall ${wall.toFixed(1).padStart(6)} µs  x${(wall / median(base.wall)).toFixed(3)} (paired x${paired.toFixed(3)})` +
       `   client cpu ${cpu.toFixed(1).padStart(6)} µs  x${(cpu / median(base.cpu)).toFixed(3)}` +
       `   [wall ${r.wall.map((x) => x.toFixed(0)).join('/')}]  spans ${median(r.spans)}`);
+  }
+}
+
+/** The --instructions mode: one table of instructions per query, per driver and variant. */
+async function countInstructions() {
+  const [small, large] = [10_000, 30_000];
+  // db-query-loop.mjs warms up with max(1000, count / 5) queries before the timed ones.
+  const queries = (n) => n + Math.max(1000, n / 5);
+  console.log(`instructions per query (callgrind), Node ${spawnSync(getServerNode(), ['--version'], { encoding: 'utf8' }).stdout.trim()}`);
+  console.log('| driver | variant | instructions/query | added | × baseline |\n|---|---|---:|---:|---:|');
+  for (const driver of drivers) {
+    let base;
+    for (const variant of VARIANTS) {
+      const spec = variantSpec(variant, sinkUrl);
+      const run = async (n) => (await instructionsOf(getServerNode(), [...spec.nodeArgs, path.join(BENCH_DIR, 'db-query-loop.mjs'), driver, String(ports[driver]), String(n)],
+        { cwd: REPO, env: cleanEnv(spec.env) })).instructions;
+      const [a, b] = await Promise.all([run(small), run(large)]);
+      const perQuery = (b - a) / (queries(large) - queries(small));
+      base ??= perQuery;
+      console.log(`| ${driver} | ${variant} | ${Math.round(perQuery).toLocaleString('en-US')} | +${Math.round(perQuery - base).toLocaleString('en-US')} | ${(perQuery / base).toFixed(3)} |`);
+    }
   }
 }

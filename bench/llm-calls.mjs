@@ -6,15 +6,23 @@
 //     span included: what an app sees, blurred by the HTTP stack's own variance.
 // Plain calls give the cost per call; streams of 10 and 210 chunks give the cost per chunk (the difference
 // between the two, over 200 chunks, so the per-call part cancels out).
-//   node bench/llm-calls.mjs [runs=5]
-import { spawn } from 'node:child_process';
+//   node bench/llm-calls.mjs [runs=5] [--node 24] [--transports in-process,http]
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { getServerNode, useNodeOption } from './lib/common.mjs';
 import { startFakeLlm } from '../test/helpers/fake-llm.mjs';
 import { startSink } from './sink.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const runs = Number(process.argv[2] ?? 5);
+const { values: opts, positionals } = parseArgs({ allowPositionals: true, options: {
+  node: { type: 'string' },
+  transports: { type: 'string', default: 'in-process,http' },
+} });
+const runs = Number(positionals[0] ?? 5);
+await useNodeOption(opts.node);
+const transports = opts.transports.split(',');
 const fake = await startFakeLlm();
 const sink = await startSink();
 const base = { PATH: process.env.PATH, FAKE_LLM_URL: fake.url };
@@ -46,7 +54,7 @@ const shapes = {
 
 function measure(variant, shape) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...variant.args, 'bench/llm-calls-loop.cjs'], { cwd: root, env: { ...base, ...variant.env, ...shape } });
+    const child = spawn(getServerNode(), [...variant.args, 'bench/llm-calls-loop.cjs'], { cwd: root, env: { ...base, ...variant.env, ...shape } });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => { out += d; });
@@ -62,6 +70,7 @@ function measure(variant, shape) {
 const samples = {};
 for (let i = 0; i < runs; i++) {
   for (const [shapeName, shape] of Object.entries(shapes)) {
+    if (!transports.some((t) => shapeName.startsWith(`${t} `))) continue;
     for (const [name, variant] of Object.entries(variants)) {
       ((samples[name] ??= {})[shapeName] ??= []).push(await measure(variant, shape));
     }
@@ -74,8 +83,9 @@ const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length 
 const m = Object.fromEntries(Object.entries(samples).map(([name, byShape]) =>
   [name, Object.fromEntries(Object.entries(byShape).map(([shape, list]) => [shape, median(list)]))]));
 const version = JSON.parse(readFileSync(new URL('../test/apps/openai6/node_modules/openai/package.json', import.meta.url), 'utf8')).version;
-console.log(`openai ${version}, Node ${process.versions.node}, ${runs} alternating runs, medians of the app process's CPU time`);
-for (const transport of ['in-process', 'http']) {
+const nodeVersion = spawnSync(getServerNode(), ['--version'], { encoding: 'utf8' }).stdout.trim();
+console.log(`openai ${version}, Node ${nodeVersion}, ${runs} alternating runs, medians of the app process's CPU time`);
+for (const transport of transports) {
   const perChunk = (name) => (m[name][`${transport} stream210`] - m[name][`${transport} stream10`]) / 200;
   console.log(`\n${transport}`);
   console.table(Object.keys(variants).map((name) => ({
