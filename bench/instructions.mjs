@@ -3,20 +3,17 @@
 // distort (throughput and CPU time do, by preemption, steal and cache pressure).
 //
 //   node bench/instructions.mjs [--apps express5] [--variants baseline,tracekit,otel] [--node 24]
-//                               [--requests 1000,4000] [--out bench/results/instructions.json]
+//                               [--requests 4000,16000] [--out bench/results/instructions.json]
 //
 // Each variant's server runs twice under callgrind (all threads, GC helpers included), serving the smaller and
 // then the larger number of requests (10 keep-alive connections, exports to the in-process sink). Per request =
 // (instructions of the larger run − of the smaller) / (difference in requests), so start-up and exit cancel out.
 // Reported: instructions per request, and what each agent adds over the baseline. Slow: ~25 s per run.
 import { parseArgs } from 'node:util';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import { startSink } from './sink.mjs';
-import { requireValgrind } from './lib/callgrind.mjs';
+import { instructionsOf, requireValgrind } from './lib/callgrind.mjs';
 import {
   APPS, REPO, REQUEST_PATH, RESULTS_DIR, appEnv, cleanEnv, environment, fmt, getServerNode, list, useNodeOption, variantSpec, writeJson,
 } from './lib/common.mjs';
@@ -25,14 +22,14 @@ const { values: opt } = parseArgs({
   options: {
     apps: { type: 'string', default: 'express5' },
     variants: { type: 'string', default: 'baseline,tracekit,otel' },
-    requests: { type: 'string', default: '1000,4000' },
+    requests: { type: 'string', default: '4000,16000' },
     node: { type: 'string' },
     out: { type: 'string', default: path.join(RESULTS_DIR, 'instructions.json') },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (opt.help) {
-  console.log('usage: node bench/instructions.mjs [--apps express5] [--variants baseline,tracekit,otel] [--node 24] [--requests 1000,4000] [--out file]');
+  console.log('usage: node bench/instructions.mjs [--apps express5] [--variants baseline,tracekit,otel] [--node 24] [--requests 4000,16000] [--out file]');
   process.exit(0);
 }
 requireValgrind('bench/instructions.mjs');
@@ -61,32 +58,25 @@ async function sendRequests(port, count) {
 
 /** Total instructions of one server process under callgrind that served `count` requests. */
 async function countInstructions(app, variant, sinkUrl, count) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'tk-callgrind-'));
-  const outFile = path.join(dir, 'callgrind.out');
   const spec = variantSpec(variant, sinkUrl);
-  const child = spawn('valgrind', ['--tool=callgrind', `--callgrind-out-file=${outFile}`, '--smc-check=all-non-file',
-    getServerNode(), ...spec.nodeArgs, APPS[app]], { cwd: REPO, env: cleanEnv({ ...appEnv, ...spec.env, PORT: '0' }), stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (d) => { stderr = (stderr + d).slice(-4000); });
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  const port = await new Promise((resolve, reject) => {
-    child.stdout.on('data', (d) => {
-      stdout += d;
-      const match = /LISTENING (\d+)/.exec(stdout);
-      if (match) resolve(Number(match[1]));
-    });
-    exited.then(() => reject(new Error(`${app}/${variant} exited before listening:\n${stderr}`)));
+  const { instructions } = await instructionsOf(getServerNode(), [...spec.nodeArgs, APPS[app]], {
+    cwd: REPO,
+    env: cleanEnv({ ...appEnv, ...spec.env, PORT: '0' }),
+    async whileRunning(child, output) {
+      const port = await new Promise((resolve) => {
+        const onData = () => {
+          const match = /LISTENING (\d+)/.exec(output());
+          if (match) {
+            child.stdout.off('data', onData);
+            resolve(Number(match[1]));
+          }
+        };
+        child.stdout.on('data', onData);
+      });
+      await sendRequests(port, count);
+    },
   });
-  await sendRequests(port, count);
-  // SIGINT, not SIGTERM: OpenTelemetry's register keeps the process alive on SIGTERM, and a SIGKILL would leave
-  // callgrind no time to write its counts.
-  child.kill('SIGINT');
-  await exited;
-  const totals = /^(?:summary|totals): (\d+)/m.exec(readFileSync(outFile, 'utf8'));
-  rmSync(dir, { recursive: true, force: true });
-  if (totals === null) throw new Error(`no callgrind totals for ${app}/${variant}`);
-  return Number(totals[1]);
+  return instructions;
 }
 
 const sink = await startSink();

@@ -13,24 +13,32 @@ export function requireValgrind(script) {
 }
 
 /**
- * Runs `node [args]` to completion under callgrind (every thread counted, the JIT's code included) and resolves
- * with { instructions, stdout }. Rejects when it exits with an error.
+ * Runs `node [args]` under callgrind (every thread counted, the JIT's code included) and resolves with
+ * { instructions, stdout } once it exits. `whileRunning(child, output)`, when given, drives a process that does
+ * not exit by itself (a server): it is awaited, then the process gets SIGINT (not SIGTERM: OpenTelemetry's
+ * register keeps the process alive on SIGTERM, and a SIGKILL would leave callgrind no time to write its counts).
+ * `output()` returns what the process printed so far. Rejects when no counts were written.
  */
-export function instructionsOf(node, args, { env, cwd }) {
+export function instructionsOf(node, args, { env, cwd, whileRunning }) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tk-callgrind-'));
   const outFile = path.join(dir, 'callgrind.out');
-  return new Promise((resolve, reject) => {
-    const child = spawn('valgrind', ['--tool=callgrind', `--callgrind-out-file=${outFile}`, '--smc-check=all-non-file', node, ...args],
-      { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr = (stderr + d).slice(-4000); });
-    child.on('exit', (code) => {
-      const totals = code === 0 ? /^(?:summary|totals): (\d+)/m.exec(readFileSync(outFile, 'utf8')) : null;
-      rmSync(dir, { recursive: true, force: true });
-      if (totals === null) reject(new Error(`${args.join(' ')} under callgrind exited ${code}:\n${stderr}`));
-      else resolve({ instructions: Number(totals[1]), stdout });
-    });
+  const child = spawn('valgrind', ['--tool=callgrind', `--callgrind-out-file=${outFile}`, '--smc-check=all-non-file', node, ...args],
+    { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => { stdout += d; });
+  child.stderr.on('data', (d) => { stderr = (stderr + d).slice(-4000); });
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const driven = whileRunning === undefined ? Promise.resolve()
+    : Promise.race([whileRunning(child, () => stdout), exited.then(() => { throw new Error(`${args.join(' ')} exited early:\n${stderr}`); })])
+      .finally(() => child.kill('SIGINT'));
+  return driven.then(() => exited).then(({ code, signal }) => {
+    let totals = null;
+    try {
+      totals = /^(?:summary|totals): (\d+)/m.exec(readFileSync(outFile, 'utf8'));
+    } catch { /* no file: reported below */ }
+    rmSync(dir, { recursive: true, force: true });
+    if (totals === null) throw new Error(`${args.join(' ')} under callgrind ended (${code ?? signal}) without counts:\n${stderr}`);
+    return { instructions: Number(totals[1]), stdout };
   });
 }
