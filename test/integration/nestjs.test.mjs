@@ -1,11 +1,11 @@
-// NestJS 10, 11 and 12 on @nestjs/platform-express and @nestjs/platform-fastify, from the
-// TypeScript fixture compiled into each major's workspace (scripts/build-nest-fixtures.mjs, run by `pretest`),
-// spawned under the preload.
-import { describe, test } from 'node:test';
+// NestJS 10, 11 and 12 on @nestjs/platform-express and @nestjs/platform-fastify, from the TypeScript fixture
+// compiled into each major's workspace (scripts/build-nest-fixtures.mjs, run by `pretest`), spawned under the
+// preload.
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { ROOT, agentEnv, startApp, stopApp } from '../helpers/app.mjs';
-import { describeFramework, useFixture } from '../helpers/framework-cases.mjs';
+import { describeFramework } from '../helpers/framework-cases.mjs';
 
 const ROUTES = {
   user: { path: '/users/42', template: '/users/:id', handler: 'UsersController.getUser' },
