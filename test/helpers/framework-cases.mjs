@@ -30,8 +30,11 @@ export function useFixture(fixture, env = {}) {
       // What the app printed is the first thing to read when its spans never arrive.
       throw new Error(`${error.message}\nresponse: ${response.status}\napp stderr: ${app.stderr.slice(-3000)}`);
     });
-    // A duplicate (a second SERVER span for the same request) gets the chance to arrive before asserting one.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // A duplicate (a second SERVER span for the same request) would have ended before the span of a request sent
+    // after it: once that one has arrived, so has any duplicate, and there must be exactly one.
+    const fence = `${marker}-fence`;
+    await request(`${app.url}/__tracekit_test_fence__`, { headers: { 'user-agent': fence } });
+    await receiver.waitForSpans((s) => s.kind === 2 && s.attributes['user_agent.original'] === fence);
     const all = receiver.spans().filter((s) => s.kind === 2 && s.attributes['user_agent.original'] === marker);
     assert.equal(all.length, 1, `exactly one SERVER span per request, got ${all.length}`);
     return { span, response };
