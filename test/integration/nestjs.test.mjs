@@ -4,7 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { ROOT, agentEnv, startApp, stopApp } from '../helpers/app.mjs';
+import { ROOT, agentEnv, request, startApp, stopApp } from '../helpers/app.mjs';
+import { startReceiver } from '../helpers/receiver.mjs';
+import { MAJORS, matrixSupported, nodeBinary } from '../../scripts/install-node-versions.mjs';
 import { describeFramework } from '../helpers/framework-cases.mjs';
 
 const ROUTES = {
@@ -74,5 +76,27 @@ for (const [app, expected] of [
     const started = await startApp(`test/apps/${app}/dist/esm/app.js`, { env: agentEnv({ url: 'http://127.0.0.1:9' }, { TRACEKIT_DEBUG: 'true', NEST_PLATFORM: 'express' }) });
     await stopApp(started);
     assert.match(started.stderr, expected);
+  });
+}
+
+// Node 22.15+ runs the loader hooks in-thread (module.registerHooks) instead of on a loader thread: the same two
+// files must be found by their URL pattern there too.
+for (const major of matrixSupported ? MAJORS : []) {
+  test(`NestJS 12 (ESM) on Node ${major}: controller and handler names through the in-thread loader hooks`, async () => {
+    const receiver = await startReceiver();
+    const app = await startApp('test/apps/nest12/dist/esm/app.js', {
+      node: nodeBinary(major),
+      env: agentEnv(receiver, { NEST_PLATFORM: 'fastify', TRACEKIT_DEBUG: 'true' }),
+    });
+    try {
+      assert.equal((await request(`${app.url}/api/v1/items/3`, { headers: { 'user-agent': 'node-line' } })).status, 200);
+      const [span] = await receiver.waitForSpans((s) => s.kind === 2 && s.attributes['user_agent.original'] === 'node-line');
+      assert.match(app.stderr, /ESM loader hooks: module\.registerHooks \(/);
+      assert.equal(span.attributes['nestjs.controller'], 'ItemsController');
+      assert.equal(span.attributes['code.function.name'], 'ItemsController.getItem');
+    } finally {
+      await stopApp(app);
+      await receiver.close();
+    }
   });
 }
