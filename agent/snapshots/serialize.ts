@@ -39,7 +39,7 @@
  * | DataView | `{"@type":"DataView","byteLength":n,"byteOffset":n}` |
  * | container at the depth limit | `"[Object]"`, `"[Array(n)]"`, `"[Map(n)]"`, `"[Set(n)]"`, `"[ClassName]"`, `"[TypeError]"` |
  * | cycle (an ancestor) | `"[Circular]"` |
- * | after the time budget | `"[budget exceeded]"`: each remaining top-level variable gets it; an open container gets one trailing item (array) or `"…"` key (object, Map, Set) |
+ * | after the time budget (2 ms of CPU time, see `cpuTime`) | `"[budget exceeded]"`: each remaining top-level variable gets it; an open container gets one trailing item (array) or `"…"` key (object, Map, Set) |
  * | after ~90 % of the payload cap (estimated while walking) | `"[payload limit]"`, the same way |
  * | a value that failed | `"[unserializable: <reason>]"` |
  *
@@ -107,6 +107,17 @@ export interface SerializeOptions {
   pii?: PiiScrubber;
   /** Monotonic milliseconds; `performance.now` by default (injectable for tests). */
   now?: () => number;
+  /**
+   * The process's CPU milliseconds, read only once the wall-clock budget has run out, to tell a capture that
+   * really took that long from one whose thread was preempted (a busy machine): only spent CPU time ends it.
+   * `process.cpuUsage` by default; with an injected `now` and no `cpuTime`, the wall clock alone decides.
+   */
+  cpuTime?: () => number;
+}
+
+function processCpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
 }
 
 export interface SerializeResult {
@@ -271,6 +282,8 @@ interface State {
   readonly pii: PiiScrubber | undefined;
   readonly now: () => number;
   readonly start: number;
+  readonly cpuTime: (() => number) | undefined;
+  readonly cpuStart: number;
   readonly softPayload: number;
   nodes: number;
   size: number;
@@ -288,7 +301,9 @@ function stopMarker(st: State): string {
 
 function checkClock(st: State): void {
   try {
-    if (st.now() - st.start > st.limits.timeBudgetMs) {
+    const budget = st.limits.timeBudgetMs;
+    // The process's CPU time counts every thread, so it never says less than this capture spent.
+    if (st.now() - st.start > budget && (st.cpuTime === undefined || st.cpuTime() - st.cpuStart > budget)) {
       st.stop = STOP_BUDGET;
       st.truncated = true;
     }
@@ -1085,9 +1100,13 @@ export function serializeVariables(variables: unknown, options: SerializeOptions
   try {
     limits = resolveLimits(options?.limits);
     const now = typeof options?.now === 'function' ? options.now : () => performance.now();
+    const cpuTime = typeof options?.cpuTime === 'function' ? options.cpuTime
+      : typeof options?.now === 'function' ? undefined : processCpuMs;
     let start = 0;
+    let cpuStart = 0;
     try {
       start = now();
+      cpuStart = cpuTime === undefined ? 0 : cpuTime();
     } catch {
       start = 0;
     }
@@ -1096,6 +1115,8 @@ export function serializeVariables(variables: unknown, options: SerializeOptions
       pii: options?.pii,
       now,
       start,
+      cpuTime,
+      cpuStart,
       softPayload: Math.floor(limits.maxPayloadBytes * 0.9),
       nodes: 0,
       size: 2,

@@ -440,6 +440,20 @@ describe('size limits', () => {
     assert.ok(clock < 200, `the clock was read ${clock * 2} times: every 16 nodes, not every node`);
   });
 
+  test('time budget: a preempted capture (wall time passes, CPU time does not) keeps its values; spent CPU ends it', () => {
+    const vars = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`v${i}`, Array.from({ length: 50 }, (_, j) => ({ j }))]));
+    let wall = 0;
+    const now = () => (wall += 0.5);
+    const preempted = serializeVariables(vars, { now, cpuTime: () => 0 });
+    checkInvariants(preempted);
+    assert.ok(!JSON.stringify(preempted.variables).includes(MARKER_BUDGET), 'the wall clock alone does not cut it off');
+    assert.equal(preempted.variables.v29.length, 50);
+    let cpu = 0;
+    const busy = serializeVariables(vars, { now: () => (wall += 0.5), cpuTime: () => (cpu += 0.5) });
+    checkInvariants(busy);
+    assert.equal(Object.values(busy.variables).at(-1), MARKER_BUDGET, 'CPU spent beyond the budget still ends it');
+  });
+
   test('a clock that throws or goes backwards does not break anything', () => {
     const r1 = serializeVariables({ a: 1, b: [1, 2, 3] }, { now: () => { throw new Error('clock'); } });
     checkInvariants(r1);
