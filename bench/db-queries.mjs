@@ -6,7 +6,7 @@
 // client on CPU 1 (when taskset works). Wall time per query is what the targets are about; the client's CPU time
 // per query is printed too, as it moves much less when other processes share the machine.
 //
-// Usage: npm run build && node bench/db-queries.mjs [--rounds 5] [--count 10000] [--drivers pg,redis,ioredis]
+// Usage: npm run build && node bench/db-queries.mjs [--rounds 5] [--count 10000] [--drivers pg,redis,ioredis] [--node 24]
 //
 // --instructions [--node 24]: instead of timing, counts the client's instructions per query under callgrind (the
 // loop run with 10,000 and with 30,000 queries, per query = the difference / the difference in queries, warm-ups
@@ -33,7 +33,7 @@ const count = Number(opts.count);
 
 function measure(driver, variant, port, sinkUrl) {
   const spec = variantSpec(variant, sinkUrl);
-  const [file, args] = pinned(1, process.execPath, [...spec.nodeArgs, path.join(BENCH_DIR, 'db-query-loop.mjs'), driver, String(port), String(count)]);
+  const [file, args] = pinned(1, getServerNode(), [...spec.nodeArgs, path.join(BENCH_DIR, 'db-query-loop.mjs'), driver, String(port), String(count)]);
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { cwd: REPO, env: cleanEnv(spec.env), stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -91,7 +91,7 @@ try {
   await Promise.all([pg, redis, mysql].filter(Boolean).map((server) => server.stop()));
 }
 
-console.log(`\nmedian of ${opts.rounds} rounds, ${count} queries each, Node ${process.version}`);
+console.log(`\nmedian of ${opts.rounds} rounds, ${count} queries each, Node ${serverNodeVersion()}`);
 for (const driver of drivers) {
   const base = results[driver].baseline;
   console.log(`\n${driver}`);
@@ -113,7 +113,7 @@ async function countInstructions() {
   const [small, large] = [10_000, 30_000];
   // db-query-loop.mjs warms up with max(1000, count / 5) queries before the timed ones.
   const queries = (n) => n + Math.max(1000, n / 5);
-  console.log(`instructions per query (callgrind), Node ${spawnSync(getServerNode(), ['--version'], { encoding: 'utf8' }).stdout.trim()}`);
+  console.log(`instructions per query (callgrind), Node ${serverNodeVersion()}`);
   console.log('| driver | variant | instructions/query | added | × baseline |\n|---|---|---:|---:|---:|');
   for (const driver of drivers) {
     let base;
@@ -127,4 +127,8 @@ async function countInstructions() {
       console.log(`| ${driver} | ${variant} | ${Math.round(perQuery).toLocaleString('en-US')} | +${Math.round(perQuery - base).toLocaleString('en-US')} | ${(perQuery / base).toFixed(3)} |`);
     }
   }
+}
+
+function serverNodeVersion() {
+  return spawnSync(getServerNode(), ['--version'], { encoding: 'utf8' }).stdout.trim();
 }

@@ -5,14 +5,12 @@
 //
 // Usage: node bench/db-research/query-instructions.mjs [--drivers pg,redis,ioredis] [--variants ...]
 //        [--small 500] [--large 1500] [--jobs 2]                    (npm run build first)
-import { spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startPostgres, startRedis } from '../../test/helpers/db-servers.mjs';
-import { cleanEnv, REGISTER, tracekitEnv } from '../lib/common.mjs';
+import { cleanEnv, REGISTER, REPO, tracekitEnv } from '../lib/common.mjs';
+import { instructionsOf, requireValgrind } from '../lib/callgrind.mjs';
 import { startSink } from '../sink.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -27,25 +25,11 @@ const { values: opts } = parseArgs({ options: {
 } });
 
 function callgrind(driver, variant, port, count, sinkUrl) {
-  const out = path.join(os.tmpdir(), `tracekit-cg-${process.pid}-${driver}-${variant}-${count}.out`);
   const preload = variant.startsWith('tracekit') ? ['--import', REGISTER] : [];
   const env = cleanEnv(variant.startsWith('tracekit') ? tracekitEnv(sinkUrl) : {});
-  // V8 writes and runs machine code at run time: valgrind must re-check code it translated (--smc-check).
-  const args = ['--tool=callgrind', `--callgrind-out-file=${out}`, '--smc-check=all-non-file', process.execPath,
-    ...preload, path.join(HERE, 'query-loop.mjs'), driver, variant, String(port), String(count), opts.warmup];
-  return new Promise((resolve, reject) => {
-    const child = spawn('valgrind', args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (d) => { err += d; });
-    child.on('exit', (code) => {
-      const summary = /summary:\s*(\d+)/.exec(safeRead(out));
-      rmSync(out, { force: true });
-      if (code !== 0 || !summary) return reject(new Error(`${driver}/${variant}/${count}: exit ${code}\n${err.slice(-2000)}`));
-      resolve(Number(summary[1]));
-    });
-  });
+  return instructionsOf(process.execPath, [...preload, path.join(HERE, 'query-loop.mjs'), driver, variant, String(port), String(count), opts.warmup],
+    { cwd: REPO, env }).then(({ instructions }) => instructions);
 }
-const safeRead = (file) => { try { return readFileSync(file, 'utf8'); } catch { return ''; } };
 
 /** Runs the thunks with at most `jobs` at a time. */
 async function pool(thunks, jobs) {
@@ -60,6 +44,7 @@ async function pool(thunks, jobs) {
   return results;
 }
 
+requireValgrind('bench/db-research/query-instructions.mjs');
 const [pg, redis] = await Promise.all([startPostgres(), startRedis()]);
 const sink = await startSink({ keepBodies: false });
 const ports = { pg: pg.port, redis: redis.port, ioredis: redis.port };
