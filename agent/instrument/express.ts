@@ -20,7 +20,6 @@ const kMountPath = Symbol('tracekit.mountPath');
 const kHandlerNames = Symbol('tracekit.handlerNames');
 // Route methods that are not registrations.
 const NOT_REGISTRATIONS = new Set(['constructor', 'dispatch', '_handles_method', '_handlesMethod', '_options', '_methods']);
-const kMountStack = Symbol('tracekit.mountStack');
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyFunction = (...args: any[]) => unknown;
@@ -41,10 +40,6 @@ interface Layer {
 
 interface RouterLike {
   stack?: Layer[];
-}
-
-interface RequestState {
-  [kMountStack]?: string[];
 }
 
 interface ExpressState {
@@ -146,9 +141,10 @@ function handlerNameFor(route: RouteLike, method: string | undefined): string | 
 function enterLayer(guard: Guard, layer: Layer, args: IArguments): undefined {
   const req = args[0];
   const next = args[2];
-  if (serverSpanOf(req) === undefined || typeof next !== 'function') return undefined;
-  const state = req as RequestState;
-  const mounts = state[kMountStack];
+  const span = serverSpanOf(req);
+  if (span === undefined || typeof next !== 'function') return undefined;
+  // The mount stack lives on the span, not on `req` (see server-state.ts for why).
+  const mounts = span.serverMounts;
   const route = layer.route;
   if (route !== undefined) {
     setRoute(req, joinRoute(mounts, pathToString(route.path)));
@@ -157,14 +153,14 @@ function enterLayer(guard: Guard, layer: Layer, args: IArguments): undefined {
   const mountPath = layer[kMountPath];
   let depth = -1;
   if (mountPath !== undefined) {
-    const stack = mounts ?? (state[kMountStack] = []);
+    const stack = mounts ?? (span.serverMounts = []);
     stack.push(mountPath);
     depth = stack.length - 1;
   }
   args[2] = guard.callback(next as AnyFunction, (nextArgs) => {
     // Leaving a mounted router: its prefix no longer applies to the routes after it.
     if (depth !== -1) {
-      const stack = state[kMountStack];
+      const stack = span.serverMounts;
       if (stack !== undefined) stack.length = depth;
     }
     const err = nextArgs[0];

@@ -17,7 +17,7 @@ import { startSpan } from '../trace/tracer.js';
 import { clientIpFrom, equalsLowerCase, redactQuery, unmapIpv4 } from './http-attributes.js';
 import { defineInstrumentation } from './definition.js';
 import type { Guard } from './guard.js';
-import { kError, kHandler, kRoute, kSpan } from './server-state.js';
+import { kSpan } from './server-state.js';
 import type { TracedRequest } from './server-state.js';
 import type { AgentRuntime } from './types.js';
 
@@ -205,13 +205,13 @@ function subscribeServerChannels(runtime: AgentRuntime, guard: Guard): void {
 function endServerSpan(span: Span, request: TracedRequest, statusCode: number | undefined, aborted: boolean): void {
   let end: number | undefined;
   if (span.isRecording()) {
-    const route = request[kRoute];
+    const route = span.serverRoute;
     const attributes = span.attributes;
     if (route !== undefined) {
       attributes['http.route'] = route;
       span.name = `${span.name} ${route}`;
     }
-    const handler = request[kHandler];
+    const handler = span.serverHandler;
     if (handler !== undefined) attributes['code.function.name'] = handler;
     if (statusCode !== undefined) {
       attributes['http.status_code'] = statusCode;
@@ -220,7 +220,7 @@ function endServerSpan(span: Span, request: TracedRequest, statusCode: number | 
     }
     // A framework noted a thrown or passed-on error: it is an error of the request only when the answer is a 5xx
     // (or none came). A 4xx built from an error (a 404 HttpException, Boom.notFound, ctx.throw(404)) is not.
-    const error = request[kError];
+    const error = span.serverError;
     if (error !== undefined && (statusCode === undefined || statusCode >= 500)) recordError(span, error);
     if (aborted) attributes['http.aborted'] = true;
     end = now();

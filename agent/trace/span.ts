@@ -70,6 +70,15 @@ export class Span implements ApiSpan, Context, ExportSpan {
    * anywhere inside the request can report its request_context without any middleware.
    */
   serverRequest: IncomingMessage | undefined = undefined;
+  /**
+   * What the frameworks learn of a SERVER span's request after it starts: the route template, the handler's name,
+   * the first error thrown or passed on, and (Express) the mount paths of the routers it is in. Kept here rather
+   * than on the request object (see agent/instrument/server-state.ts); read when the response ends.
+   */
+  serverRoute: string | undefined = undefined;
+  serverHandler: string | undefined = undefined;
+  serverError: unknown = undefined;
+  serverMounts: string[] | undefined = undefined;
   private readonly sink: SpanSink | undefined;
   private spanContextCache: SpanContext | undefined = undefined;
   private readonly traceStateObject: TraceState | undefined;

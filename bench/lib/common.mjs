@@ -46,7 +46,7 @@ export async function useNodeOption(value) {
   if (!existsSync(binary)) throw new Error(`no Node binary at ${binary} (run node scripts/install-node-versions.mjs)`);
   setServerNode(binary);
 }
-export const ALL_VARIANTS = ['baseline', 'tracekit', 'otel', 'ddtrace', 'tracekit-snapshot'];
+export const ALL_VARIANTS = ['baseline', 'tracekit', 'otel', 'ddtrace', 'tracekit-snapshot', 'als-floor'];
 export const SERVER_CORE = 1;
 export const LOAD_CORE = 0;
 export const REQUEST_PATH = '/users/42';
@@ -143,6 +143,9 @@ export function variantSpec(name, sinkUrl) {
         env: { ...tracekitEnv(sinkUrl), BENCH_SNAPSHOT: '1', TRACEKIT_CODE_MONITORING: 'true' },
         exports: true,
       };
+    case 'als-floor':
+      // Context propagation alone (see the file): the floor under every agent's cost.
+      return { nodeArgs: ['--require', fileURLToPath(new URL('./als-floor.cjs', import.meta.url))], env: {}, exports: false };
     case 'otel':
       return { nodeArgs: ['--require', '@opentelemetry/auto-instrumentations-node/register'], env: otelEnv(sinkUrl), exports: true };
     case 'ddtrace':
