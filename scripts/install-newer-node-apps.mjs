@@ -24,6 +24,11 @@ export function nodeForTestApp(app) {
   return matrixSupported ? nodeBinary(major) : undefined;
 }
 
+/** Why a test app's tests skip here (its Node line cannot be installed on this platform), or false. */
+export function skipReason(app) {
+  return nodeForTestApp(app) === undefined ? `${app} needs Node.js ${NEWER_NODE_APPS[app]}, which the tests install only on linux-x64` : false;
+}
+
 function upToDate(dir) {
   const want = JSON.parse(readFileSync(path.join(dir, 'package-lock.json'), 'utf8')).packages;
   return Object.keys(want).every((key) => {
@@ -49,7 +54,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const dir = path.join(ROOT, 'test', 'apps', app);
     const node = nodeForTestApp(app);
     if (node === undefined) {
-      console.log(`test/apps/${app} needs Node.js ${NEWER_NODE_APPS[app]}, which is only installed on linux-x64; its tests will skip`);
+      console.log(`${skipReason(app)}; its tests will skip`);
       continue;
     }
     if (upToDate(dir)) continue;

@@ -226,8 +226,11 @@ function endServerSpan(span: Span, request: TracedRequest, statusCode: number | 
     end = now();
     attributes['http.duration_ms'] = Math.round((end - span.startTime) * 1000) / 1000;
   }
-  // The span waits in the export queue for up to a second: it must not keep the request object alive with it.
+  // An ended span may still be held (a context a timer keeps): it must not keep the request, or the error and
+  // mount paths noted for it, alive with it. Route and handler are strings already copied into the attributes.
   span.serverRequest = undefined;
+  span.serverError = undefined;
+  span.serverMounts = undefined;
   span.end(end);
 }
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { startReceiver } from '../helpers/receiver.mjs';
 import { startFakeLlm } from '../helpers/fake-llm.mjs';
 import { agentEnv, cleanEnv, startApp, stopApp } from '../helpers/app.mjs';
-import { nodeForTestApp } from '../../scripts/install-newer-node-apps.mjs';
+import { nodeForTestApp, skipReason } from '../../scripts/install-newer-node-apps.mjs';
 import { rawResponse } from '../helpers/raw-response.mjs';
 
 let fake;
@@ -38,8 +38,7 @@ async function answers(c, receiver) {
 }
 
 for (const c of CASES) {
-  const skip = nodeForTestApp(c.sdk) === undefined && `${c.sdk} needs a newer Node.js, which the tests install only on linux-x64`;
-  describe(`${c.name} (${c.sdk}): a throwing hook`, { skip }, () => {
+  describe(`${c.name} (${c.sdk}): a throwing hook`, { skip: skipReason(c.sdk) }, () => {
     let receiver;
     before(async () => { receiver = await startReceiver(); });
     after(async () => { await receiver?.close(); });

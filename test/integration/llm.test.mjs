@@ -8,16 +8,13 @@ import assert from 'node:assert/strict';
 import { startReceiver } from '../helpers/receiver.mjs';
 import { startFakeLlm } from '../helpers/fake-llm.mjs';
 import { agentEnv, cleanEnv, request, startApp, stopApp } from '../helpers/app.mjs';
-import { nodeForTestApp } from '../../scripts/install-newer-node-apps.mjs';
+import { nodeForTestApp, skipReason } from '../../scripts/install-newer-node-apps.mjs';
 
 const OPENAI_SCENARIOS = ['chat', 'chat-tools', 'chat-stream', 'chat-stream-tools', 'chat-stream-own-options', 'chat-stream-break',
   'chat-stream-gate', 'chat-tee', 'chat-with-response', 'chat-error', 'chat-ratelimit', 'chat-ratelimit-once', 'chat-timeout',
   'responses', 'responses-tools', 'responses-stream', 'responses-error', 'chat-stream-helper', 'responses-stream-helper', 'chat-late-await'];
 const ANTHROPIC_SCENARIOS = ['messages', 'messages-tools', 'messages-stream', 'messages-stream-tools', 'messages-stream-helper',
   'messages-stream-break', 'messages-stream-gate', 'messages-error', 'messages-ratelimit'];
-
-// A reason to skip an SDK's tests, when the Node line it needs cannot be had on this machine.
-const unavailable = (sdk) => (nodeForTestApp(sdk) === undefined ? `${sdk} needs a newer Node.js, which the tests install only on linux-x64` : false);
 
 let fake;
 before(async () => { fake = await startFakeLlm(); });
@@ -162,7 +159,7 @@ const MATRIX = [
 
 for (const { sdk, scenarios, check } of MATRIX) {
   for (const format of ['cjs', 'mjs']) {
-    describe(`${sdk} (${format === 'cjs' ? 'CommonJS' : 'ESM'} app)`, { skip: unavailable(sdk) }, () => {
+    describe(`${sdk} (${format === 'cjs' ? 'CommonJS' : 'ESM'} app)`, { skip: skipReason(sdk) }, () => {
       let receiver;
       before(async () => { receiver = await startReceiver(); });
       after(async () => { await receiver?.close(); });
@@ -180,7 +177,7 @@ for (const { sdk, scenarios, check } of MATRIX) {
   }
 }
 
-describe('stream usage', { skip: unavailable('openai7') }, () => {
+describe('stream usage', { skip: skipReason('openai7') }, () => {
   test('asked for only when the app set no stream_options, and not at all with TRACEKIT_LLM_STREAM_USAGE=false', async () => {
     const receiver = await startReceiver();
     try {
@@ -202,7 +199,7 @@ describe('stream usage', { skip: unavailable('openai7') }, () => {
   });
 });
 
-describe('a stream the app never reads', { skip: unavailable('openai7') }, () => {
+describe('a stream the app never reads', { skip: skipReason('openai7') }, () => {
   test('ends, marked abandoned, once the app dropped it and it was collected', async () => {
     const receiver = await startReceiver();
     try {
