@@ -67,6 +67,33 @@ export function replaceHeader(request: UndiciRequest, name: string, value: strin
   return false;
 }
 
+interface OriginParts {
+  protocol: string;
+  host: string;
+  port: string;
+}
+
+// An app talks to a handful of origins, and parsing one with `new URL` costs more than the rest of the span's
+// attributes: each origin is parsed once. Bounded, so an app that calls many hosts parses the rest each time.
+const origins = new Map<string, OriginParts>();
+const MAX_ORIGINS = 256;
+
+/** Scheme, host (IPv6 without brackets) and port (the scheme's default when absent) of an undici origin. */
+export function originParts(origin: string): OriginParts {
+  let parts = origins.get(origin);
+  if (parts === undefined) {
+    const url = new URL(origin);
+    const protocol = url.protocol;
+    parts = {
+      protocol,
+      host: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+      port: url.port || (protocol === 'https:' ? '443' : '80'),
+    };
+    if (origins.size < MAX_ORIGINS) origins.set(origin, parts);
+  }
+  return parts;
+}
+
 export const fetchClient = defineInstrumentation({
   name: 'fetch',
   enabledByDefault: true,
@@ -91,10 +118,7 @@ function subscribeUndiciChannels(runtime: AgentRuntime, guard: Guard): void {
     propagation.inject(span, request, headerSetter);
     if (!span.isRecording()) return;
     spans.set(request, span);
-    const origin = new URL(String(request.origin));
-    const protocol = origin.protocol;
-    const port = origin.port || (protocol === 'https:' ? '443' : '80');
-    const host = origin.hostname.startsWith('[') ? origin.hostname.slice(1, -1) : origin.hostname;
+    const { protocol, host, port } = originParts(String(request.origin));
     span.setAttributes(clientSpanAttributes(method, protocol, host, port, request.path || '/', mappings));
   }
 
