@@ -4,6 +4,7 @@
 // span. CHUNKS=0: plain calls; CHUNKS=n: streamed calls of n content chunks, read to the end.
 // TRANSPORT=http: against the fake API at FAKE_LLM_URL (the SDK's fetch span included); TRANSPORT=inproc: through
 // the SDK's `fetch` option, answered in-process with the same bytes, so no HTTP stack blurs the LLM span's own cost.
+// WARMUP calls (default 300) run first, unmeasured.
 // Prints `CPU_US_PER_CALL <n>` (CPU, not wall time: the machine is shared and often preempted).
 const path = require('node:path');
 const { trace } = require('@opentelemetry/api');
@@ -11,6 +12,7 @@ const { trace } = require('@opentelemetry/api');
 const OpenAI = require(require.resolve('openai', { paths: [path.join(__dirname, '../test/apps/openai6')] }));
 const count = Number(process.env.COUNT ?? 1000);
 const chunks = Number(process.env.CHUNKS ?? 0);
+const warmup = Number(process.env.WARMUP ?? Math.min(300, count));
 const body = chunks === 0
   ? { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }], max_tokens: 50 }
   : { model: 'gpt-4o-mini', messages: [{ role: 'user', content: `many ${chunks}` }], stream: true };
@@ -54,7 +56,10 @@ async function once() {
 const yieldToLoop = () => new Promise((resolve) => setImmediate(resolve));
 
 trace.getTracer('bench').startActiveSpan('bench', async (span) => {
-  for (let i = 0; i < Math.min(300, count); i++) await once();
+  for (let i = 0; i < warmup; i++) {
+    await once();
+    if (i % 20 === 19) await yieldToLoop();
+  }
   const started = process.cpuUsage();
   for (let i = 0; i < count; i++) {
     await once();
