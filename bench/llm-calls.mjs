@@ -45,7 +45,7 @@ const variants = {
 };
 // Each shape is measured after as many unmeasured calls as it measures: a server calls its LLM for hours, and
 // V8 keeps optimizing the SDK's and the agents' code for thousands of calls (on Node 20, 300 warm-up calls left
-// the baseline at 133 µs per call; 6,000 took it to 63 µs, and the agent's part from +59 to +36 µs).
+// the baseline at 133 µs per call; 6,000 took it to 66 µs, and the agent's part from +59 to +35 µs).
 const shapes = {
   'in-process call': { TRANSPORT: 'inproc', CHUNKS: '0', COUNT: '6000', WARMUP: '6000' },
   'in-process stream10': { TRANSPORT: 'inproc', CHUNKS: '10', COUNT: '2000', WARMUP: '2000' },

@@ -21,6 +21,11 @@ test('each origin is parsed once; a different origin gets its own parts', () => 
   assert.equal(originParts('http://cached.example:9001').port, '9001');
 });
 
+test('an origin that is not a URL gives empty parts, not an exception', () => {
+  assert.deepEqual(originParts('not a url'), { protocol: 'http:', host: '', port: '' });
+  assert.deepEqual(originParts('undefined'), { protocol: 'http:', host: '', port: '' });
+});
+
 test('an existing traceparent is replaced in place and a second copy dropped', () => {
   const request = { headers: ['traceparent', 'old', 'accept', '*/*', 'TraceParent', 'dup'] };
   assert.equal(replaceHeader(request, 'traceparent', 'new'), true);
