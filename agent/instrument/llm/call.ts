@@ -11,6 +11,7 @@ import { startSpan } from '../../trace/tracer.js';
 import type { AgentRuntime } from '../types.js';
 import type { InstrumentationScope } from '../../trace/types.js';
 import type { ContentRecorder } from './content.js';
+import { urlParts } from '../url-parts.js';
 
 export interface ToolCall {
   id?: string;
@@ -128,23 +129,13 @@ export function errorType(error: unknown): string {
   return '_OTHER';
 }
 
-const addresses = new Map<string, { host: string; port: number | undefined }>();
-
-/** server.address / server.port of a client's base URL, parsed once per distinct URL. */
+/** server.address / server.port of a client's base URL (the port only when the URL names one). */
 export function serverAttributes(baseURL: unknown, attributes: Attributes): void {
   if (typeof baseURL !== 'string') return;
-  let address = addresses.get(baseURL);
-  if (address === undefined) {
-    try {
-      const url = new URL(baseURL);
-      address = { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port === '' ? undefined : Number(url.port) };
-    } catch {
-      address = { host: '', port: undefined };
-    }
-    if (addresses.size < 64) addresses.set(baseURL, address);
-  }
-  if (address.host !== '') attributes['server.address'] = address.host;
-  if (address.port !== undefined) attributes['server.port'] = address.port;
+  const parts = urlParts(baseURL);
+  if (parts === undefined || parts.host === '') return;
+  attributes['server.address'] = parts.host;
+  if (parts.port !== '') attributes['server.port'] = Number(parts.port);
 }
 
 /** Starts the call's span in `parent`; undefined when tracing is suppressed or the span is not sampled. */
