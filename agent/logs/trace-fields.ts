@@ -4,7 +4,7 @@
  * no configuration, plus `service.name`.
  */
 import { trace } from '@opentelemetry/api';
-import type { Context } from '@opentelemetry/api';
+import type { Context, Span as ApiSpan } from '@opentelemetry/api';
 import { activeSpan } from '../instrument/active-request.js';
 
 export interface TraceFields {
@@ -21,6 +21,13 @@ const cache = new WeakMap<object, TraceFields | null>();
 export function activeTraceFields(serviceName: string): TraceFields | undefined {
   const span = activeSpan();
   if (span === undefined) return undefined;
+  const fields = fieldsOf(span, serviceName);
+  // A copy: callers may hand it to the app's logging library, which may change it.
+  return fields === null ? undefined : { ...fields };
+}
+
+/** The fields of `span`, null for an invalid one; worked out once per span. */
+function fieldsOf(span: ApiSpan, serviceName: string): TraceFields | null {
   let fields = cache.get(span);
   if (fields === undefined) {
     const spanContext = span.spanContext();
@@ -32,8 +39,7 @@ export function activeTraceFields(serviceName: string): TraceFields | undefined 
     } : null;
     cache.set(span, fields);
   }
-  // A copy: callers may hand it to the app's logging library, which may change it.
-  return fields === null ? undefined : { ...fields };
+  return fields;
 }
 
 const jsonCache = new WeakMap<object, string | null>();
@@ -48,8 +54,9 @@ export function activeTraceFieldsJson(serviceName: string, serviceJson: string, 
   if (span === undefined) return undefined;
   let json = jsonCache.get(span);
   if (json === undefined) {
-    const fields = activeTraceFields(serviceName);
-    json = fields === undefined ? null
+    // The span found in `ctx`, not whatever the API's context manager would answer.
+    const fields = fieldsOf(span, serviceName);
+    json = fields === null ? null
       : `,"trace_id":"${fields.trace_id}","span_id":"${fields.span_id}","trace_flags":"${fields.trace_flags}","service.name":${serviceJson}`;
     jsonCache.set(span, json);
   }
