@@ -132,7 +132,7 @@ export function clientSpanAttributes(
   mappings: ReadonlyMap<string, string>,
 ): Record<string, string | number> {
   const url = redactUrl(protocol, host, port, target);
-  return {
+  const attributes: Record<string, string | number> = {
     'http.method': method,
     'http.request.method': method,
     'http.url': url,
@@ -141,6 +141,9 @@ export function clientSpanAttributes(
     'server.port': Number(port),
     'peer.service': peerService(host, port, mappings),
   };
+  // No port known (an origin that is not a URL, which is rare): say nothing rather than `server.port: 0`.
+  if (!((attributes['server.port'] as number) > 0)) delete attributes['server.port'];
+  return attributes;
 }
 
 /** peer.service, in this order: host:port mapping, host mapping, k8s service, .internal, bare host. */

@@ -46,3 +46,12 @@ test('an existing traceparent is replaced in place and a second copy dropped', (
   assert.deepEqual(request.headers, ['traceparent', 'new', 'accept', '*/*']);
   assert.equal(replaceHeader({ headers: ['accept', '*/*'] }, 'traceparent', 'x'), false);
 });
+
+test('a CLIENT span whose origin has no known port carries no server.port', async () => {
+  const { clientSpanAttributes } = await import('../../agent/instrument/http-attributes.ts');
+  const known = clientSpanAttributes('GET', 'http:', 'api.example.com', '8080', '/x', new Map());
+  assert.equal(known['server.port'], 8080);
+  const unknown = clientSpanAttributes('GET', 'http:', '', '', '/x', new Map());
+  assert.equal('server.port' in unknown, false);
+  assert.equal(unknown['http.method'], 'GET');
+});
