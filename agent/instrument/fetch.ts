@@ -10,7 +10,7 @@ import type { TextMapSetter } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import { Span, errorMessage } from '../trace/span.js';
 import { startSpan } from '../trace/tracer.js';
-import { clientSpanAttributes } from './http-attributes.js';
+import { clientSpanAttributes, defaultPort } from './http-attributes.js';
 import { urlParts } from './url-parts.js';
 import { defineInstrumentation } from './definition.js';
 import type { Guard } from './guard.js';
@@ -96,7 +96,7 @@ function subscribeUndiciChannels(runtime: AgentRuntime, guard: Guard): void {
     const parts = urlParts(String(request.origin));
     const protocol = parts?.protocol ?? 'http:';
     const host = parts?.host ?? '';
-    const port = parts === undefined ? '' : parts.port || (protocol === 'https:' ? '443' : '80');
+    const port = parts === undefined ? '' : parts.port || defaultPort(protocol);
     span.setAttributes(clientSpanAttributes(method, protocol, host, port, request.path || '/', mappings));
   }
 

@@ -113,11 +113,15 @@ export function redactTarget(target: string): string {
   return q === -1 ? target : target.slice(0, q + 1) + redactQuery(target.slice(q + 1));
 }
 
+/** The port a URL of `protocol` (`https:` or `https`, and so on) means when it names none. */
+export function defaultPort(protocol: string): string {
+  return protocol === 'https:' || protocol === 'https' ? '443' : '80';
+}
+
 /** A full URL without userinfo and with sensitive query values redacted. */
 export function redactUrl(protocol: string, host: string, port: string | number | undefined, target: string): string {
   const scheme = protocol.endsWith(':') ? protocol.slice(0, -1) : protocol;
-  const defaultPort = scheme === 'https' ? '443' : '80';
-  const portPart = port === undefined || String(port) === '' || String(port) === defaultPort ? '' : `:${port}`;
+  const portPart = port === undefined || String(port) === '' || String(port) === defaultPort(scheme) ? '' : `:${port}`;
   const hostPart = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
   return `${scheme}://${hostPart}${portPart}${redactTarget(target)}`;
 }
@@ -132,17 +136,18 @@ export function clientSpanAttributes(
   mappings: ReadonlyMap<string, string>,
 ): Record<string, string | number> {
   const url = redactUrl(protocol, host, port, target);
+  const portNumber = Number(port);
   const attributes: Record<string, string | number> = {
     'http.method': method,
     'http.request.method': method,
     'http.url': url,
     'url.full': url,
     'server.address': host,
-    'server.port': Number(port),
+    'server.port': portNumber,
     'peer.service': peerService(host, port, mappings),
   };
   // No port known (an origin that is not a URL, which is rare): say nothing rather than `server.port: 0`.
-  if (!((attributes['server.port'] as number) > 0)) delete attributes['server.port'];
+  if (!(portNumber > 0)) delete attributes['server.port'];
   return attributes;
 }
 

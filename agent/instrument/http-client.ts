@@ -21,7 +21,7 @@ import { startSpan } from '../trace/tracer.js';
 import { defineInstrumentation } from './definition.js';
 import { isWrapped, originalOf } from './guard.js';
 import type { Guard } from './guard.js';
-import { clientSpanAttributes } from './http-attributes.js';
+import { clientSpanAttributes, defaultPort } from './http-attributes.js';
 import type { AgentRuntime } from './types.js';
 
 type Module = HttpModule | HttpsModule;
@@ -225,7 +225,7 @@ function portOf(args: unknown[], protocol: string): string {
       port = options.port ?? options.defaultPort ?? port;
     }
   }
-  if (port === undefined || port === null || port === '') return protocol === 'https:' ? '443' : '80';
+  if (port === undefined || port === null || port === '') return defaultPort(protocol);
   return String(port);
 }
 
