@@ -21,6 +21,9 @@ const nextSpanId = () => hex(0x1000000 + ++idCounter * 7919, 16);
 const TRACE_A = '4bf92f3577b34da6a3ce929d0e0e4736';
 const TRACE_B = '0af7651916cd43dd8448eb211c80319c';
 
+// One scope object per instrumentation, as the agent has: the encoder keeps what repeats per scope and span kind.
+const HTTP_SCOPE = { name: '@tracekit/agent/http', version: '0.1.0' };
+
 function span(overrides = {}) {
   return {
     traceId: TRACE_A,
@@ -39,7 +42,7 @@ function span(overrides = {}) {
     statusMessage: undefined,
     droppedAttributesCount: 0,
     droppedEventsCount: 0,
-    scope: { name: '@tracekit/agent/http', version: '0.1.0' },
+    scope: HTTP_SCOPE,
     ...overrides,
   };
 }
@@ -236,6 +239,41 @@ test('values that repeat, change and come back, in spans, events and across trac
   assert.equal(decoded[4].attributes['db.query.text'], 'UPDATE carts SET total = ?');
   assert.equal(decoded[8].attributes['db.system.name'], 'mysql');
   assert.deepStrictEqual(decoded.map((s) => s.traceId), spans.map((s) => s.traceId));
+});
+
+test('spans of several kinds interleaved, and more kinds than the encoder keeps apart, encode as OTel does', () => {
+  // A request's SERVER span, its fetch CLIENT span and its queries reach the encoder interleaved; each kind keeps
+  // its own repeated values. Twelve more kinds than that (each its own scope) make the encoder give a kind's
+  // memory to another and start again: every path must still give OTel's bytes.
+  const fetchScope = { name: '@tracekit/agent/fetch', version: '0.1.0' };
+  const pgScope = { name: '@tracekit/agent/pg', version: '0.1.0' };
+  const extraScopes = Array.from({ length: 12 }, (_, i) => ({ name: `custom-${i}`, version: undefined }));
+  const spans = [];
+  for (let i = 0; i < 60; i++) {
+    const server = span({
+      attributes: {
+        'http.method': 'GET', 'http.request.method': 'GET', 'http.url': `http://api/users/${i % 3}`, 'url.scheme': 'http',
+        'http.route': '/users/:id', 'http.status_code': i % 7 === 0 ? 500 : 200, 'http.duration_ms': 1 + i / 8,
+      },
+    });
+    spans.push(server);
+    spans.push(span({
+      kind: 2, scope: fetchScope, parentSpanId: server.spanId, name: 'GET',
+      attributes: { 'http.method': 'GET', 'http.request.method': 'GET', 'http.url': 'http://stock/items', 'url.full': 'http://stock/items', 'server.port': 80 },
+    }));
+    spans.push(span({
+      kind: 2, scope: pgScope, parentSpanId: server.spanId, name: 'SELECT users',
+      attributes: { 'db.system.name': 'postgresql', 'db.query.text': i % 5 === 0 ? 'UPDATE users SET seen = ?' : 'SELECT * FROM users WHERE id = ?', 'server.port': 5432 },
+    }));
+    if (i % 2 === 0) {
+      spans.push(span({ kind: 0, scope: extraScopes[i % 12], parentSpanId: server.spanId, name: 'work', attributes: { 'http.method': 'GET', step: i % 4, done: true } }));
+    }
+  }
+  const decoded = flattenSpans(assertBothMatchOtel(resource, spans));
+  assert.equal(decoded.length, spans.length);
+  // Grouped by scope in the request: compared span by span.
+  const bySpanId = new Map(decoded.map((s) => [s.spanId, s.attributes]));
+  for (const sent of spans) assert.deepStrictEqual(bySpanId.get(sent.spanId), sent.attributes);
 });
 
 test('root and child spans of every kind match OTel in both formats', () => {
