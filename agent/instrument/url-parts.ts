@@ -12,19 +12,21 @@ export interface UrlParts {
   readonly port: string;
 }
 
-const parsed = new Map<string, UrlParts | undefined>();
+// null: seen, and not a URL (so a hit is one lookup, not a `has` and a `get`).
+const parsed = new Map<string, UrlParts | null>();
 const MAX_URLS = 256;
 
 /** The parts of `url`, or undefined when it is not a URL (never an exception: this runs inside instrumentations). */
 export function urlParts(url: string): UrlParts | undefined {
-  if (parsed.has(url)) return parsed.get(url);
-  let parts: UrlParts | undefined;
+  const seen = parsed.get(url);
+  if (seen !== undefined) return seen ?? undefined;
+  let parts: UrlParts | null;
   try {
     const { protocol, hostname, port } = new URL(url);
     parts = { protocol, host: hostname.startsWith('[') ? hostname.slice(1, -1) : hostname, port };
   } catch {
-    parts = undefined;
+    parts = null;
   }
   if (parsed.size < MAX_URLS) parsed.set(url, parts);
-  return parts;
+  return parts ?? undefined;
 }
