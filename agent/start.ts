@@ -23,7 +23,8 @@ import { MetricsBuffer } from './metrics/buffer.js';
 import { MetricRegistry } from './metrics/instruments.js';
 import { OtlpMetricsEncoder } from './metrics/otlp-encode.js';
 import { RuntimeMetrics } from './metrics/runtime.js';
-import { CodeMonitor } from './snapshots/monitor.js';
+import type { CodeMonitor } from './snapshots/monitor.js';
+import { loadChunk } from './chunks.js';
 import path from 'node:path';
 import { toolProcess } from './guardrails.js';
 import { LocalUiDetector } from './local-ui.js';
@@ -160,27 +161,7 @@ export function startAgent(options: StartOptions): RunningAgent | undefined {
     localUi.start();
   }
 
-  let monitor: CodeMonitor | undefined;
-  const monitoringLocal = config.codeMonitoring.local;
-  const monitoringBase = monitoringLocal ? config.localUi.url : config.baseUrl;
-  if (config.codeMonitoring.enabled && monitoringBase !== undefined && (monitoringLocal || config.apiKey !== undefined)) {
-    monitor = new CodeMonitor({
-      baseUrl: monitoringBase,
-      // The Local UI never gets the key.
-      apiKey: monitoringLocal ? undefined : config.apiKey,
-      apiKeyVariable: config.apiKeySource,
-      serviceName: config.serviceName,
-      pollIntervalMs: config.codeMonitoring.pollIntervalMs,
-      killSwitchPollIntervalMs: config.codeMonitoring.killSwitchPollIntervalMs,
-      breakerCooldownMs: config.codeMonitoring.breakerCooldownMs,
-      sseSilenceMs: config.codeMonitoring.sseSilenceMs,
-      piiScrubbing: config.codeMonitoring.piiScrubbing,
-      piiExtraNames: config.codeMonitoring.piiExtraNames,
-      // The bundle's own directory: frames from there are never a user's call site.
-      agentPaths: [path.dirname(__filename) + path.sep],
-    });
-    monitor.start();
-  }
+  const monitor = startCodeMonitor(config);
   const flushable: Flushable = {
     processor,
     exporter,
@@ -281,3 +262,36 @@ function warnAboutPreloadedModules(names: string[]): void {
     `(or -r @tracekit/agent/register) before any other --require or --import`);
 }
 
+/**
+ * Code monitoring (snapshots), when it is on and has somewhere to poll. Its code is a file of its own, loaded
+ * only here, since most apps run without it; should that file fail to load, tracing goes on without it.
+ */
+function startCodeMonitor(config: AgentConfig): CodeMonitor | undefined {
+  const monitoringLocal = config.codeMonitoring.local;
+  const monitoringBase = monitoringLocal ? config.localUi.url : config.baseUrl;
+  if (!config.codeMonitoring.enabled || monitoringBase === undefined || (!monitoringLocal && config.apiKey === undefined)) return undefined;
+  let Monitor: typeof CodeMonitor;
+  try {
+    ({ CodeMonitor: Monitor } = loadChunk<typeof import('./snapshots/monitor.js')>('snapshots'));
+  } catch (error) {
+    warn(`code monitoring could not start (${describeError(error)}); tracing goes on without it`);
+    return undefined;
+  }
+  const monitor = new Monitor({
+    baseUrl: monitoringBase,
+    // The Local UI never gets the key.
+    apiKey: monitoringLocal ? undefined : config.apiKey,
+    apiKeyVariable: config.apiKeySource,
+    serviceName: config.serviceName,
+    pollIntervalMs: config.codeMonitoring.pollIntervalMs,
+    killSwitchPollIntervalMs: config.codeMonitoring.killSwitchPollIntervalMs,
+    breakerCooldownMs: config.codeMonitoring.breakerCooldownMs,
+    sseSilenceMs: config.codeMonitoring.sseSilenceMs,
+    piiScrubbing: config.codeMonitoring.piiScrubbing,
+    piiExtraNames: config.codeMonitoring.piiExtraNames,
+    // The bundle's own directory: frames from there are never a user's call site.
+    agentPaths: [path.dirname(__filename) + path.sep],
+  });
+  monitor.start();
+  return monitor;
+}

@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { buildLocalUiPage } from './build-local-ui-page.mjs';
+import { buildAgentWithChunks } from './build-chunks.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -27,6 +28,7 @@ const common = {
   // Maps name files and lines for --enable-source-maps without carrying the sources (80 % of the tarball otherwise).
   sourcesContent: false,
   logLevel: 'warning',
+  absWorkingDir: path.resolve(new URL('..', import.meta.url).pathname),
   legalComments: 'none',
   // OpenTelemetry packages ship ESM builds; prefer them so tree-shaking drops what we do not use.
   mainFields: ['module', 'main'],
@@ -50,7 +52,8 @@ const guardAsExternal = {
 // old file or the new one, never a missing or half-written one.
 const STAGE = 'dist.staging';
 rmSync(STAGE, { recursive: true, force: true });
-await build({ ...common, entryPoints: ['agent/register.ts'], outfile: `${STAGE}/agent.cjs`, format: 'cjs', plugins: [guardAsExternal] });
+// The start-up bundle, and the instrumentations and code monitoring in files of their own, loaded when they run.
+await buildAgentWithChunks({ common, stage: STAGE, plugins: [guardAsExternal] });
 // OpenTelemetry's mongodb instrumentation, loaded by the mongodb row only when an app loads the driver. No source
 // map: it would add 0.8 MB to the installed package for code that is not ours.
 await build({ ...common, entryPoints: ['agent/instrument/otel-mongodb-entry.ts'], outfile: `${STAGE}/otel-mongodb.cjs`, format: 'cjs', sourcemap: false });
