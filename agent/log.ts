@@ -69,11 +69,16 @@ export function debug(message: string | (() => string)): void {
   write('debug: ', typeof message === 'function' ? message() : message);
 }
 
-/** An error's message, read defensively: a hostile error object may throw from its getters. */
+/**
+ * An error's message, read defensively (a hostile error object may throw from its getters), and only its first
+ * line: a warning is one line of the app's output, and some messages go on for lines (Node's "Cannot find module"
+ * appends the whole require stack).
+ */
 export function describeError(error: unknown): string {
   try {
-    if (error instanceof Error) return String(error.message);
-    return String(error);
+    const message = error instanceof Error ? String(error.message) : String(error);
+    const end = message.indexOf('\n');
+    return end === -1 ? message : message.slice(0, end).trimEnd();
   } catch {
     return 'an error that could not be described';
   }
