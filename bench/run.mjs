@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { startSink } from './sink.mjs';
 import {
-  ALL_VARIANTS, APPS, RESULTS_DIR, REGISTER, appEnv, hasTaskset, pinSelf, measureOnce, median, environment, writeJson, list, fmt, waitIdle,
+  ALL_VARIANTS, isVariant, APPS, RESULTS_DIR, REGISTER, appEnv, hasTaskset, pinSelf, measureOnce, median, environment, writeJson, list, fmt, waitIdle,
   useNodeOption,
 } from './lib/common.mjs';
 import { startUpstream } from './upstream.mjs';
@@ -38,7 +38,7 @@ const { values: opt } = parseArgs({
 });
 
 if (opt.help) {
-  console.log(`usage: node bench/run.mjs [--apps ${Object.keys(APPS).join(',')}] [--variants ${ALL_VARIANTS.join(',')}]
+  console.log(`usage: node bench/run.mjs [--apps ${Object.keys(APPS).join(',')}] [--variants ${ALL_VARIANTS.join(',')},tracekit@DIR]
        [--rounds 3] [--duration 10 (s)] [--warmup 2 (s)] [--connections 50] [--drain 6000 (ms)] [--out file.json]
        [--idle-wait 60 (s, wait for an idle machine before each server start; 0 = don't)]
        [--noisy-pct 10 (% of the server's or the load generator's core used by other processes that makes a round "noisy")]
@@ -58,7 +58,7 @@ const idleWaitMs = Number(opt['idle-wait']) * 1000;
 const noisyPct = Number(opt['noisy-pct']);
 const retries = Number(opt.retries);
 for (const a of apps) if (!APPS[a]) throw new Error(`unknown app ${a} (known: ${Object.keys(APPS).join(', ')})`);
-for (const v of variants) if (!ALL_VARIANTS.includes(v)) throw new Error(`unknown variant ${v} (known: ${ALL_VARIANTS.join(', ')})`);
+for (const v of variants) if (!isVariant(v)) throw new Error(`unknown variant ${v} (known: ${ALL_VARIANTS.join(', ')})`);
 
 if (!hasTaskset()) console.warn('WARNING: taskset is missing (or fewer than 2 CPUs): running UNPINNED; figures are not comparable with pinned runs.');
 else pinSelf();

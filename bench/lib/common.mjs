@@ -47,6 +47,9 @@ export async function useNodeOption(value) {
   setServerNode(binary);
 }
 export const ALL_VARIANTS = ['baseline', 'tracekit', 'otel', 'ddtrace', 'tracekit-snapshot', 'als-floor'];
+
+/** A known variant name, or `tracekit@DIR` (the agent built in another checkout). */
+export const isVariant = (name) => ALL_VARIANTS.includes(name) || /^tracekit@./.test(name);
 export const SERVER_CORE = 1;
 export const LOAD_CORE = 0;
 export const REQUEST_PATH = '/users/42';
@@ -130,6 +133,13 @@ export function ddtraceEnv(sinkUrl) {
  * @returns {{ nodeArgs: string[], env: Record<string,string>, exports: boolean }}
  */
 export function variantSpec(name, sinkUrl) {
+  // `tracekit@DIR`: the agent of another checkout (say a git worktree of an older commit, built there), so that two
+  // builds alternate in one run on the same machine state; timings of separate runs here drift by more than a
+  // regression of a few µs.
+  if (name.startsWith('tracekit@')) {
+    const register = path.resolve(name.slice('tracekit@'.length), 'register.mjs');
+    return { nodeArgs: ['--import', pathToFileURL(register).href], env: tracekitEnv(sinkUrl), exports: true };
+  }
   switch (name) {
     case 'baseline':
       return { nodeArgs: [], env: {}, exports: false };
