@@ -137,7 +137,11 @@ export function variantSpec(name, sinkUrl) {
   // builds alternate in one run on the same machine state; timings of separate runs here drift by more than a
   // regression of a few µs.
   if (name.startsWith('tracekit@')) {
-    const register = path.resolve(name.slice('tracekit@'.length), 'register.mjs');
+    const dir = path.resolve(name.slice('tracekit@'.length));
+    const register = path.join(dir, 'register.mjs');
+    if (!existsSync(register) || !existsSync(path.join(dir, 'dist', 'agent.cjs'))) {
+      throw new Error(`${name}: ${dir} holds no built agent (register.mjs and dist/agent.cjs); run npm run build there first`);
+    }
     return { nodeArgs: ['--import', pathToFileURL(register).href], env: tracekitEnv(sinkUrl), exports: true };
   }
   switch (name) {
