@@ -13,7 +13,7 @@ import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { startSink } from './sink.mjs';
 import {
-  isVariant, APPS, RESULTS_DIR, REGISTER, hasTaskset, pinSelf, measureOnce, median, environment, writeJson, list, fmt, waitIdle, useNodeOption,
+  checkVariant, APPS, RESULTS_DIR, REGISTER, hasTaskset, pinSelf, measureOnce, median, environment, writeJson, list, fmt, waitIdle, useNodeOption,
 } from './lib/common.mjs';
 
 const { values: opt } = parseArgs({
@@ -45,7 +45,7 @@ const connections = Number(opt.connections);
 const drainMs = Number(opt.drain);
 const idleWaitMs = Number(opt['idle-wait']) * 1000;
 for (const a of apps) if (!APPS[a]) throw new Error(`unknown app ${a}`);
-for (const v of variants) if (!isVariant(v)) throw new Error(`unknown variant ${v}`);
+for (const v of variants) checkVariant(v);
 if (!hasTaskset()) console.warn('WARNING: taskset is missing (or fewer than 2 CPUs): running UNPINNED.');
 else pinSelf();
 if (variants.some((v) => v.startsWith('tracekit')) && !existsSync(REGISTER)) console.warn(`WARNING: ${REGISTER} does not exist yet`);

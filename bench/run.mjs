@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { startSink } from './sink.mjs';
 import {
-  ALL_VARIANTS, isVariant, APPS, RESULTS_DIR, REGISTER, appEnv, hasTaskset, pinSelf, measureOnce, median, environment, writeJson, list, fmt, waitIdle,
+  ALL_VARIANTS, checkVariant, APPS, RESULTS_DIR, REGISTER, appEnv, hasTaskset, pinSelf, measureOnce, median, environment, writeJson, list, fmt, waitIdle,
   useNodeOption,
 } from './lib/common.mjs';
 import { startUpstream } from './upstream.mjs';
@@ -58,7 +58,7 @@ const idleWaitMs = Number(opt['idle-wait']) * 1000;
 const noisyPct = Number(opt['noisy-pct']);
 const retries = Number(opt.retries);
 for (const a of apps) if (!APPS[a]) throw new Error(`unknown app ${a} (known: ${Object.keys(APPS).join(', ')})`);
-for (const v of variants) if (!isVariant(v)) throw new Error(`unknown variant ${v} (known: ${ALL_VARIANTS.join(', ')})`);
+for (const v of variants) checkVariant(v);
 
 if (!hasTaskset()) console.warn('WARNING: taskset is missing (or fewer than 2 CPUs): running UNPINNED; figures are not comparable with pinned runs.');
 else pinSelf();

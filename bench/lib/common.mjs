@@ -48,8 +48,15 @@ export async function useNodeOption(value) {
 }
 export const ALL_VARIANTS = ['baseline', 'tracekit', 'otel', 'ddtrace', 'tracekit-snapshot', 'als-floor'];
 
-/** A known variant name, or `tracekit@DIR` (the agent built in another checkout). */
-export const isVariant = (name) => ALL_VARIANTS.includes(name) || /^tracekit@./.test(name);
+/**
+ * Throws, before any server starts, for a name that is neither a known variant nor `tracekit@DIR` with a built agent
+ * in DIR (variantSpec says which), so that a typo fails the run once instead of every round.
+ */
+export function checkVariant(name) {
+  if (ALL_VARIANTS.includes(name)) return;
+  if (!/^tracekit@./.test(name)) throw new Error(`unknown variant ${name} (known: ${ALL_VARIANTS.join(', ')}, tracekit@DIR)`);
+  variantSpec(name, '');
+}
 export const SERVER_CORE = 1;
 export const LOAD_CORE = 0;
 export const REQUEST_PATH = '/users/42';
